@@ -1,0 +1,119 @@
+#include "jetstrand/engine.hpp"
+
+#include "instance_registry.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <future>
+
+namespace jetstrand {
+
+std::string_view to_string(instance_mode m) noexcept {
+  return m == instance_mode::one ? "one" : "multi";
+}
+
+namespace {
+
+engine_options checked(engine_options o) {
+  if (o.max_instances == 0) {
+    throw boost::system::system_error(make_error_code(jet_errc::invalid_parameter),
+                                      "engine_options::max_instances must be at least 1");
+  }
+  if (o.mode == instance_mode::one) o.max_instances = 1;
+  return o;
+}
+
+}  // namespace
+
+engine::engine(boost::asio::any_io_executor executor, engine_options options)
+    : options_(checked(std::move(options))),
+      executor_(std::move(executor)),
+      files_(std::make_shared<io::file_service>(executor_, options_.file_backend,
+                                                options_.file_threads)),
+      registry_(std::make_shared<detail::instance_registry>(options_.mode,
+                                                            options_.max_instances)) {}
+
+engine::engine(engine_options options)
+    : options_(checked(std::move(options))),
+      own_context_(std::make_unique<boost::asio::io_context>(1)),
+      executor_(own_context_->get_executor()),
+      files_(std::make_shared<io::file_service>(executor_, options_.file_backend,
+                                                options_.file_threads)),
+      registry_(std::make_shared<detail::instance_registry>(options_.mode,
+                                                            options_.max_instances)) {
+  own_thread_ = std::thread([ctx = own_context_.get()] {
+    auto guard = boost::asio::make_work_guard(*ctx);
+    ctx->run();
+  });
+}
+
+engine::~engine() {
+  if (own_context_) {
+    std::promise<void> finished;
+    async_shutdown([&](boost::system::error_code) { finished.set_value(); });
+    finished.get_future().wait();
+    own_context_->stop();
+    own_thread_.join();
+    return;
+  }
+  for (auto& inst : registry_->all()) {
+    inst->async_terminate(terminate_mode::abrupt, [](boost::system::error_code) {});
+  }
+}
+
+io::backend_kind engine::file_backend() const noexcept { return files_->kind(); }
+
+std::shared_ptr<instance> engine::create_instance(std::string_view name,
+                                                  boost::system::error_code& ec) {
+  return registry_->add(
+      name,
+      [&] {
+        return std::make_shared<instance>(std::string(name), options_.data_dir / name,
+                                          boost::asio::make_strand(executor_), files_,
+                                          registry_);
+      },
+      ec);
+}
+
+std::shared_ptr<instance> engine::find_instance(std::string_view name) const {
+  return registry_->find(name);
+}
+
+std::vector<std::shared_ptr<instance>> engine::instances() const { return registry_->all(); }
+
+std::shared_ptr<instance> engine::legacy_instance(boost::system::error_code& ec) const {
+  return registry_->legacy(ec);
+}
+
+void engine::shutdown_all(std::function<void(boost::system::error_code)> done) {
+  struct countdown {
+    std::mutex mutex;
+    std::size_t left;
+    boost::system::error_code first;
+    std::function<void(boost::system::error_code)> done;
+  };
+  auto all = registry_->all();
+  if (all.empty()) {
+    done(boost::system::error_code{});
+    return;
+  }
+  auto state = std::make_shared<countdown>();
+  state->left = all.size();
+  state->done = std::move(done);
+  for (auto& inst : all) {
+    inst->async_terminate(terminate_mode::abrupt, [state](boost::system::error_code ec) {
+      std::unique_lock lock(state->mutex);
+      // Someone else terminating the same instance concurrently is not a shutdown failure.
+      if (ec && ec != jet_errc::invalid_parameter && !state->first) state->first = ec;
+      if (--state->left == 0) {
+        auto done = std::move(state->done);
+        auto first = state->first;
+        lock.unlock();
+        done(first);
+      }
+    });
+  }
+}
+
+}  // namespace jetstrand

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "io/blocking_pool.hpp"
+#include "jetstrand/io/file.hpp"
+
+#include <memory>
+
+namespace jetstrand::io::detail {
+
+// Takes ownership of `fd`.
+std::shared_ptr<file_impl> make_pool_file(boost::asio::any_io_executor ex, int fd,
+                                          std::shared_ptr<blocking_pool> pool);
+
+// fdatasync on the pool, completing on the handler's executor (shared by both backends).
+void sync_data_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                       std::shared_ptr<file_impl> keep_alive, int fd, sync_handler h);
+
+}  // namespace jetstrand::io::detail
