@@ -1,0 +1,151 @@
+#include "serve_command.hpp"
+
+#include "cli_args.hpp"
+
+#include "jetstrand/engine.hpp"
+#include "jetstrand/log.hpp"
+#include "jetstrand/net/server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <cstdlib>
+#include <future>
+#include <iostream>
+#include <thread>
+
+namespace jetstrand::cli {
+
+const char* const serve_usage = R"(usage: jetstrand serve [options]
+
+Runs the storage engine with its HTTP control endpoint. With no options it serves a
+default instance ("default") in ./jetstrand-data on http://127.0.0.1:8642.
+
+options:
+  --data DIR            data directory (default: ./jetstrand-data)
+  --listen HOST:PORT    address to listen on (default: 127.0.0.1:8642; port 0 picks one).
+                        Anything but loopback exposes the engine: use --token with it.
+  --token TOKEN         require "Authorization: Bearer TOKEN" on mutating calls
+                        (default: the JETSTRAND_TOKEN environment variable, else none)
+  --one-instance        ESE one-instance mode (the legacy instance-less calls work)
+  --log-level LEVEL     trace, debug, info, warning, error or off (default: info)
+  --file-backend KIND   auto, io_uring or thread_pool (default: auto, or the
+                        JETSTRAND_FILE_BACKEND environment variable)
+  --threads N           I/O threads (default: 2)
+  -h, --help            this text
+
+SIGINT or SIGTERM stops the server cleanly (exit status 0).
+)";
+
+namespace {
+
+struct serve_config {
+  engine_options engine;
+  net::server_options server;
+  log_level level = log_level::info;
+  int threads = 2;
+};
+
+serve_config parse(args& a) {
+  serve_config c;
+  if (auto v = a.value("--data")) c.engine.data_dir = *v;
+  if (auto v = a.value("--listen")) {
+    std::string error;
+    if (!net::parse_listen_address(*v, c.server, error)) {
+      throw usage_error("--listen " + *v + ": " + error);
+    }
+  }
+  if (auto v = a.value("--token")) {
+    c.server.token = *v;
+  } else if (const char* env = std::getenv("JETSTRAND_TOKEN"); env && *env) {
+    c.server.token = env;
+  }
+  if (a.flag("--one-instance")) c.engine.mode = instance_mode::one;
+  if (auto v = a.value("--log-level")) {
+    auto l = parse_log_level(*v);
+    if (!l) throw usage_error("--log-level " + *v + ": expected trace, debug, info, warning, error or off");
+    c.level = *l;
+  }
+  if (auto v = a.value("--file-backend")) {
+    auto k = io::parse_backend_kind(*v);
+    if (!k) throw usage_error("--file-backend " + *v + ": expected auto, io_uring or thread_pool");
+    c.engine.file_backend = *k;
+  }
+  if (auto v = a.value("--threads")) {
+    try {
+      c.threads = std::stoi(*v);
+    } catch (...) {
+      c.threads = 0;
+    }
+    if (c.threads < 1 || c.threads > 64) throw usage_error("--threads " + *v + ": expected 1 to 64");
+  }
+  a.expect_empty();
+  return c;
+}
+
+}  // namespace
+
+int serve_command(std::span<char*> argv) {
+  args a(argv);
+  if (a.flag("--help") || a.flag("-h")) {
+    std::cout << serve_usage;
+    return 0;
+  }
+  serve_config config = parse(a);
+  enable_console_logging(config.level);
+  if (!config.server.address.is_loopback()) {
+    std::cerr << "warning: listening on " << config.server.address.to_string()
+              << ", which is not loopback"
+              << (config.server.token.empty() ? ", and without --token" : "") << "\n";
+  }
+
+  boost::asio::io_context io(config.threads);
+  engine eng(io.get_executor(), config.engine);
+
+  // The embedded default: one instance, ready to use.
+  auto created = eng.async_create_instance("default", boost::asio::use_future);
+  net::server srv(io.get_executor(), eng, config.server);
+
+  // Keeps run() going between set-up steps; shutdown ends it with io.stop().
+  auto work = boost::asio::make_work_guard(io);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < config.threads; ++i) threads.emplace_back([&] { io.run(); });
+  auto join_all = [&] {
+    for (auto& t : threads) t.join();
+  };
+
+  try {
+    created.get();
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "jetstrand serve: cannot open instance 'default' in "
+              << (config.engine.data_dir / "default").string() << ": " << e.code().message()
+              << "\n";
+    io.stop();
+    join_all();
+    return 1;
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    std::cerr << "jetstrand serve: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+              << ", shutting down\n";
+    srv.stop();
+    eng.async_shutdown([&](boost::system::error_code) { io.stop(); });
+  });
+
+  srv.start();
+  auto ep = srv.local_endpoint();
+  std::cout << "jetstrand serving http://"
+            << (ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
+                                     : ep.address().to_string())
+            << ":" << ep.port() << " (data: " << config.engine.data_dir.string()
+            << ", file backend: " << io::to_string(eng.file_backend())
+            << ", mode: " << to_string(config.engine.mode) << ")" << std::endl;
+  join_all();
+  return 0;
+}
+
+}  // namespace jetstrand::cli

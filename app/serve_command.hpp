@@ -1,0 +1,12 @@
+#pragma once
+
+#include <span>
+
+namespace jetstrand::cli {
+
+// `jetstrand serve ...`: returns the process exit code.
+int serve_command(std::span<char*> args);
+
+extern const char* const serve_usage;
+
+}  // namespace jetstrand::cli

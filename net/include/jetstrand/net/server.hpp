@@ -1,0 +1,53 @@
+#pragma once
+// The HTTP control endpoint (SPEC §4): a Beast listener on loopback by default, one session
+// per connection on its own strand, a fresh parser with header and body limits per request,
+// and a timeout on every read and write so no slow client can pin a session.
+//
+// Thread safety: start() and stop() may be called from any thread. The io_context may be
+// run by any number of threads.
+
+#include "jetstrand/engine.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace jetstrand::net {
+
+struct server_options {
+  boost::asio::ip::address address = boost::asio::ip::make_address_v4("127.0.0.1");
+  unsigned short port = 8642;                       // 0: any free port (see local_endpoint)
+  std::string token;                                // non-empty: mutating routes need it
+  std::chrono::milliseconds io_timeout{30'000};     // per read or write
+  std::size_t header_limit = 8 * 1024;              // bytes; over it: 431
+  std::size_t body_limit = 1024 * 1024;             // bytes; over it: 413
+};
+
+class server {
+ public:
+  // Binds and listens at once (throws boost::system::system_error when it cannot).
+  server(boost::asio::any_io_executor ex, engine& eng, server_options options);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // The bound address (with the real port when options.port was 0).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  void start();
+  // Stops accepting and closes every connection; returns at once (the closes are posted).
+  void stop();
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;
+};
+
+// Parses "HOST:PORT" ("127.0.0.1:8642", "[::1]:80", "localhost:0" is refused: an address
+// literal is required so the bind address is never ambiguous).
+bool parse_listen_address(std::string_view text, server_options& out, std::string& error);
+
+}  // namespace jetstrand::net

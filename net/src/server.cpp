@@ -1,0 +1,121 @@
+#include "jetstrand/net/server.hpp"
+
+#include "router.hpp"
+#include "session.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include <charconv>
+#include <mutex>
+#include <vector>
+
+namespace jetstrand::net {
+
+struct server::state : std::enable_shared_from_this<server::state> {
+  state(boost::asio::any_io_executor ex, engine& eng, server_options opts)
+      : executor(ex), options(std::move(opts)), routes(eng), acceptor(ex) {
+    boost::asio::ip::tcp::endpoint ep(options.address, options.port);
+    acceptor.open(ep.protocol());
+    acceptor.set_option(boost::asio::socket_base::reuse_address(true));
+    acceptor.bind(ep);
+    acceptor.listen(boost::asio::socket_base::max_listen_connections);
+  }
+
+  void accept() {
+    // Each connection gets a strand of its own.
+    acceptor.async_accept(boost::asio::make_strand(executor),
+                          [self = shared_from_this()](boost::system::error_code ec,
+                                                      boost::asio::ip::tcp::socket socket) {
+                            self->on_accept(ec, std::move(socket));
+                          });
+  }
+
+  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      auto s = std::make_shared<session>(
+          std::move(socket), routes,
+          session_limits{options.io_timeout, options.header_limit, options.body_limit});
+      {
+        std::lock_guard lock(mutex);
+        if (stopped) {
+          s->close();
+          return;
+        }
+        // Forget sessions that have ended, so the list stays as long as the live ones.
+        std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+        sessions.push_back(s);
+      }
+      s->start();
+    }
+    accept();
+  }
+
+  boost::asio::any_io_executor executor;
+  server_options options;
+  router routes;
+  boost::asio::ip::tcp::acceptor acceptor;
+  std::mutex mutex;
+  bool stopped = false;
+  std::vector<std::weak_ptr<session>> sessions;
+};
+
+server::server(boost::asio::any_io_executor ex, engine& eng, server_options options)
+    : state_(std::make_shared<state>(ex, eng, std::move(options))) {}
+
+server::~server() { stop(); }
+
+boost::asio::ip::tcp::endpoint server::local_endpoint() const {
+  return state_->acceptor.local_endpoint();
+}
+
+void server::start() {
+  boost::asio::post(state_->acceptor.get_executor(), [s = state_] { s->accept(); });
+}
+
+void server::stop() {
+  std::vector<std::weak_ptr<session>> sessions;
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->stopped) return;
+    state_->stopped = true;
+    sessions.swap(state_->sessions);
+  }
+  boost::asio::post(state_->acceptor.get_executor(), [s = state_] {
+    boost::system::error_code ignored;
+    s->acceptor.close(ignored);
+  });
+  for (auto& w : sessions) {
+    if (auto s = w.lock()) s->close();
+  }
+}
+
+bool parse_listen_address(std::string_view text, server_options& out, std::string& error) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    error = "expected HOST:PORT, e.g. 127.0.0.1:8642";
+    return false;
+  }
+  auto host = text.substr(0, colon);
+  auto port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+    error = "port must be a number from 0 to 65535";
+    return false;
+  }
+  boost::system::error_code aec;
+  auto address = boost::asio::ip::make_address(std::string(host), aec);
+  if (aec) {
+    error = "host must be an IP address literal (e.g. 127.0.0.1 or [::1])";
+    return false;
+  }
+  out.address = address;
+  out.port = static_cast<unsigned short>(port);
+  return true;
+}
+
+}  // namespace jetstrand::net

@@ -1,0 +1,87 @@
+#include "session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace jetstrand::net {
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+session::session(boost::asio::ip::tcp::socket socket, const router& r, session_limits limits)
+    : stream_(std::move(socket)), router_(r), limits_(limits) {}
+
+void session::start() {
+  // The socket was accepted on the listener's strand-less executor; hop onto ours.
+  boost::asio::dispatch(stream_.get_executor(),
+                        [self = shared_from_this()] { self->read_request(); });
+}
+
+void session::close() {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ec;
+    self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    self->stream_.close();
+  });
+}
+
+void session::read_request() {
+  parser_.emplace();  // a fresh parser per request: limits apply to each one
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.header_limit));
+  parser_->body_limit(limits_.body_limit);
+  stream_.expires_after(limits_.io_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&session::on_read, shared_from_this()));
+}
+
+void session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == boost::asio::error::operation_aborted || ec == boost::asio::error::eof ||
+      ec == boost::asio::error::connection_reset || ec == boost::asio::error::bad_descriptor) {
+    shut_down();
+    return;
+  }
+  if (ec) {
+    // The request could not be parsed: answer once, then close (the stream is unusable).
+    unsigned status = 400;
+    std::string what = "malformed request: " + ec.message();
+    if (ec == http::error::body_limit) {
+      status = 413;
+      what = "request body over " + std::to_string(limits_.body_limit) + " bytes";
+    } else if (ec == http::error::header_limit) {
+      status = 431;
+      what = "request header over " + std::to_string(limits_.header_limit) + " bytes";
+    }
+    write(router::error_response(make_http_error(status, jet_errc::invalid_parameter, what),
+                                 11, false));
+    return;
+  }
+  write(router_.handle(parser_->get()));
+}
+
+void session::write(response res) {
+  bool keep_alive = res.keep_alive();
+  auto msg = std::make_shared<response>(std::move(res));
+  stream_.expires_after(limits_.io_timeout);
+  http::async_write(stream_, *msg,
+                    [self = shared_from_this(), msg, keep_alive](beast::error_code ec,
+                                                                 std::size_t n) {
+                      self->on_write(keep_alive, ec, n);
+                    });
+}
+
+void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec || !keep_alive) {
+    shut_down();
+    return;
+  }
+  read_request();
+}
+
+void session::shut_down() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+}  // namespace jetstrand::net
