@@ -19,5 +19,8 @@ function(jetstrand_discover_tests target)
       -P ${_jetstrand_discovery_script}
     BYPRODUCTS ${ctest_file}
     VERBATIM)
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${ctest_file})
+  # Include the list only once it exists: a build of selected targets leaves others unbuilt.
+  set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_include.cmake")
+  file(WRITE "${include_file}" "if(EXISTS \"${ctest_file}\")\n  include(\"${ctest_file}\")\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${include_file})
 endfunction()

@@ -14,6 +14,21 @@ using boost::system::error_code;
 
 error_code last_error() { return {errno, boost::system::system_category()}; }
 
+using pending_io = ::jetstrand::detail::pending_completion<io_handler, boost::asio::any_io_executor>;
+using pending_sync =
+    ::jetstrand::detail::pending_completion<sync_handler, boost::asio::any_io_executor>;
+
+// Hands a result from a pool thread back to the file's I/O executor, moving everything the
+// operation owns (the handler, its work guard, the file) into the posted function. The pool
+// thread must not hold the last reference to any of them: once the handler has run, its
+// owner may destroy the io_context, and the file's last reference may own this very pool.
+template <typename Pending, typename... Results>
+void back_to_io(const boost::asio::any_io_executor& io, std::shared_ptr<file_impl> keep_alive,
+                Pending pending, error_code ec, Results... results) {
+  boost::asio::post(io, [keep_alive = std::move(keep_alive), pending = std::move(pending), ec,
+                         results...]() mutable { std::move(pending).complete(ec, results...); });
+}
+
 class pool_file final : public file_impl, public std::enable_shared_from_this<pool_file> {
  public:
   pool_file(boost::asio::any_io_executor ex, int fd, std::shared_ptr<blocking_pool> pool)
@@ -44,23 +59,26 @@ class pool_file final : public file_impl, public std::enable_shared_from_this<po
  private:
   template <typename Syscall>
   void run(io_handler h, Syscall call) {
-    ::jetstrand::detail::pending_completion<io_handler, boost::asio::any_io_executor> pending(std::move(h),
-                                                                         executor_);
+    pending_io pending(std::move(h), executor_);
     boost::asio::post(pool_->get_executor(), [self = shared_from_this(),
                                               pending = std::move(pending), call]() mutable {
+      error_code ec;
+      std::size_t n = 0;
       if (pending.cancelled()) {
-        std::move(pending).complete(boost::asio::error::operation_aborted, std::size_t{0});
-        return;
-      }
-      ssize_t n;
-      do {
-        n = call();
-      } while (n < 0 && errno == EINTR);
-      if (n < 0) {
-        std::move(pending).complete(last_error(), std::size_t{0});
+        ec = boost::asio::error::operation_aborted;
       } else {
-        std::move(pending).complete(error_code{}, static_cast<std::size_t>(n));
+        ssize_t r;
+        do {
+          r = call();
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) {
+          ec = last_error();
+        } else {
+          n = static_cast<std::size_t>(r);
+        }
       }
+      auto io = self->executor_;
+      back_to_io(io, std::move(self), std::move(pending), ec, n);
     });
   }
 
@@ -78,18 +96,20 @@ std::shared_ptr<file_impl> make_pool_file(boost::asio::any_io_executor ex, int f
 
 void sync_data_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
                        std::shared_ptr<file_impl> keep_alive, int fd, sync_handler h) {
-  ::jetstrand::detail::pending_completion<sync_handler, boost::asio::any_io_executor> pending(std::move(h), ex);
-  boost::asio::post(pool.get_executor(), [keep_alive = std::move(keep_alive), fd,
+  pending_sync pending(std::move(h), ex);
+  boost::asio::post(pool.get_executor(), [keep_alive = std::move(keep_alive), fd, ex,
                                           pending = std::move(pending)]() mutable {
+    error_code ec;
     if (pending.cancelled()) {
-      std::move(pending).complete(boost::asio::error::operation_aborted);
-      return;
+      ec = boost::asio::error::operation_aborted;
+    } else {
+      int rc;
+      do {
+        rc = ::fdatasync(fd);
+      } while (rc < 0 && errno == EINTR);
+      if (rc < 0) ec = last_error();
     }
-    int rc;
-    do {
-      rc = ::fdatasync(fd);
-    } while (rc < 0 && errno == EINTR);
-    std::move(pending).complete(rc < 0 ? last_error() : error_code{});
+    back_to_io(ex, std::move(keep_alive), std::move(pending), ec);
   });
 }
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test (one CTest test per Boost.Test case).
+#   scripts/test.sh [--sanitize address,undefined|thread] [--label L] [--target T]...
+# (--target builds only those targets; their tests are the ones that run.)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+sanitize=""
+label=()
+targets=()
+build_dir="$root/build"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sanitize) sanitize=$2; build_dir="$root/build-$(echo "$2" | tr ',' '-')"; shift 2 ;;
+    --label) label=(-L "$2"); shift 2 ;;
+    --target) targets+=(--target "$2"); shift 2 ;;
+    *) echo "test.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+"$root/scripts/setup.sh" --build-dir "$build_dir" --sanitize "$sanitize" "${targets[@]}"
+
+if [ "$sanitize" = thread ]; then
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp ${TSAN_OPTIONS:-}"
+  # GCC 12's ThreadSanitizer cannot map its shadow memory under the high mmap
+  # randomisation of recent kernels; running without ASLR avoids that.
+  runner=(setarch "$(uname -m)" -R)
+else
+  runner=()
+fi
+if [[ "$sanitize" == *address* ]]; then
+  export ASAN_OPTIONS="detect_leaks=1 abort_on_error=1 ${ASAN_OPTIONS:-}"
+  export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1 ${UBSAN_OPTIONS:-}"
+fi
+cd "$build_dir"
+"${runner[@]}" ctest -j2 --output-on-failure --timeout 300 "${label[@]}"
