@@ -71,7 +71,7 @@ std::shared_ptr<instance> engine::create_instance(std::string_view name,
       [&] {
         return std::make_shared<instance>(std::string(name), options_.data_dir / name,
                                           boost::asio::make_strand(executor_), files_,
-                                          registry_);
+                                          registry_, options_.storage);
       },
       ec);
 }

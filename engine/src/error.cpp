@@ -13,7 +13,7 @@ struct jet_error_info {
   std::string_view message;
 };
 
-constexpr std::array<jet_error_info, 27> jet_errors{{
+constexpr std::array<jet_error_info, 30> jet_errors{{
     {0, "JET_errSuccess", "success"},
     {-505, "JET_errBackupInProgress", "a backup is in progress"},
     {-520, "JET_errNoBackup", "no backup is in progress"},
@@ -37,7 +37,10 @@ constexpr std::array<jet_error_info, 27> jet_errors{{
     {-1080, "JET_errRunningInOneInstanceMode", "the engine runs in one-instance mode"},
     {-1081, "JET_errRunningInMultiInstanceMode", "the engine runs in multi-instance mode"},
     {-1086, "JET_errInstanceNameInUse", "an instance of that name exists"},
+    {-1201, "JET_errDatabaseDuplicate", "database already exists"},
     {-1203, "JET_errDatabaseNotFound", "database not found"},
+    {-1206, "JET_errDatabaseCorrupted", "database corrupted"},
+    {-1601, "JET_errRecordNotFound", "key not found"},
     {-1214, "JET_errTooManyInstances", "too many instances"},
     {-1811, "JET_errFileNotFound", "file not found"},
     {-107, "JET_errInternalError", "internal error"},

@@ -1,6 +1,7 @@
 #include "jetstrand/instance.hpp"
 
 #include "instance_registry.hpp"
+#include "storage/instance_storage.hpp"
 
 #include <ostream>
 
@@ -21,12 +22,14 @@ std::ostream& operator<<(std::ostream& os, instance_state s) { return os << to_s
 
 instance::instance(std::string name, std::filesystem::path directory, executor_type strand,
                    std::shared_ptr<io::file_service> files,
-                   std::shared_ptr<detail::instance_registry> registry)
+                   std::shared_ptr<detail::instance_registry> registry,
+                   storage_options storage)
     : name_(std::move(name)),
       directory_(std::move(directory)),
       strand_(std::move(strand)),
       files_(std::move(files)),
       registry_(std::move(registry)),
+      storage_options_(storage),
       log_(make_logger(name_)) {}
 
 instance::~instance() = default;
@@ -47,27 +50,97 @@ boost::system::error_code instance::init_on_strand() {
   set_state(instance_state::starting);
   boost::system::error_code ec;
   lock_ = detail::directory_lock::acquire(directory_, ec);
+  if (!ec) {
+    storage_ = std::make_unique<storage::instance_storage>(*files_, strand_, directory_,
+                                                           storage_options_, log_);
+    ec = storage_->open();
+  }
   if (ec) {
     JETSTRAND_LOG(log_, log_level::error) << "init failed: " << ec.message();
+    storage_.reset();
+    lock_.release();
     set_state(instance_state::created);
     return ec;
   }
+  publish_databases();
   set_state(instance_state::running);
   JETSTRAND_LOG(log_, log_level::info) << "running in " << directory_.string();
   return {};
 }
 
-boost::system::error_code instance::terminate_on_strand(terminate_mode mode) {
+void instance::terminate_on_strand(terminate_mode mode, done_fn done) {
   if (state_ == instance_state::terminating || state_ == instance_state::terminated) {
-    return jet_errc::invalid_parameter;
+    return done(jet_errc::invalid_parameter);
   }
   set_state(instance_state::terminating);
-  lock_.release();
-  set_state(instance_state::terminated);
-  registry_->remove(*this);
-  JETSTRAND_LOG(log_, log_level::info)
-      << "terminated (" << (mode == terminate_mode::abrupt ? "abrupt" : "complete") << ")";
-  return {};
+  auto finish = [self = shared_from_this(), mode, done = std::move(done)](
+                    boost::system::error_code ec) {
+    self->storage_.reset();
+    self->lock_.release();
+    self->set_state(instance_state::terminated);
+    self->publish_databases();
+    self->registry_->remove(*self);
+    JETSTRAND_LOG(self->log_, log_level::info)
+        << "terminated (" << (mode == terminate_mode::abrupt ? "abrupt" : "complete") << ")"
+        << (ec ? ": " + ec.message() : std::string());
+    done(ec);
+  };
+  if (storage_) {
+    storage_->close(std::move(finish));
+  } else {
+    finish({});
+  }
+}
+
+boost::system::error_code instance::create_database_on_strand(const std::string& name) {
+  auto ec = storage_->create_database(name);
+  publish_databases();
+  return ec;
+}
+
+boost::system::error_code instance::attach_database_on_strand(const std::string& name) {
+  auto ec = storage_->attach_database(name);
+  publish_databases();
+  return ec;
+}
+
+void instance::detach_database_on_strand(const std::string& name, done_fn done) {
+  storage_->detach_database(name, [self = shared_from_this(), done = std::move(done)](
+                                      boost::system::error_code ec) {
+    self->publish_databases();
+    done(ec);
+  });
+}
+
+void instance::commit_on_strand(transaction t, done_fn done) {
+  storage_->commit(std::move(t), std::move(done));
+}
+
+boost::system::error_code instance::get_on_strand(const std::string& db, const std::string& key,
+                                                  std::string& value) {
+  return storage_->get(db, key, value);
+}
+
+boost::system::error_code instance::scan_on_strand(const std::string& db,
+                                                   const std::string& from,
+                                                   const std::string& to, std::size_t limit,
+                                                   entries& out) {
+  return storage_->scan(db, from, to, limit, out);
+}
+
+void instance::checkpoint_on_strand(done_fn done) { storage_->checkpoint(std::move(done)); }
+
+storage_stats instance::stats_on_strand() { return storage_->stats(); }
+
+void instance::publish_databases() {
+  auto names = storage_ ? storage_->database_names() : std::vector<std::string>{};
+  std::lock_guard lock(published_mutex_);
+  published_databases_ = std::move(names);
+}
+
+std::vector<std::string> instance::database_names() const {
+  std::lock_guard lock(published_mutex_);
+  return published_databases_;
 }
 
 }  // namespace jetstrand

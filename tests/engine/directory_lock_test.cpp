@@ -1,5 +1,6 @@
 // Each instance's directory is locked against a second engine, in this process or another.
 #include "support/engine_fixture.hpp"
+#include "support/run_until.hpp"
 
 #include "jetstrand/detail/directory_lock.hpp"
 
@@ -15,6 +16,13 @@ using namespace jetstrand;
 using jetstrand::test::engine_fixture;
 using boost::system::error_code;
 
+namespace {
+template <typename Future>
+bool ready(Future& f) {
+  return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(directory_locking)
 
 BOOST_AUTO_TEST_CASE(second_engine_on_the_same_directory_is_refused_until_release) {
@@ -27,7 +35,7 @@ BOOST_AUTO_TEST_CASE(second_engine_on_the_same_directory_is_refused_until_releas
   {
     engine second(io2.get_executor(), o);
     auto fut = second.async_create_instance("shared", test::wait);
-    io2.run();
+    test::run_until(io2, [&] { return ready(fut); });
     auto [ec, other] = fut.get();
     BOOST_TEST(ec == jet_errc::file_access_denied);
     BOOST_TEST(!other);
@@ -37,14 +45,12 @@ BOOST_AUTO_TEST_CASE(second_engine_on_the_same_directory_is_refused_until_releas
 
   engine third(io2.get_executor(), o);
   auto fut = third.async_create_instance("shared", test::wait);
-  io2.restart();
-  io2.run();
+  test::run_until(io2, [&] { return ready(fut); });
   auto [ec, again] = fut.get();
   BOOST_TEST(!ec);
   BOOST_TEST(again);
   auto done = third.async_shutdown(test::wait);
-  io2.restart();
-  io2.run();
+  test::run_until(io2, [&] { return ready(done); });
   BOOST_TEST(!std::get<0>(done.get()));
 }
 

@@ -34,6 +34,7 @@ struct engine_options {
   std::size_t max_instances = 16;
   io::backend_kind file_backend = io::backend_kind::automatic;
   std::size_t file_threads = 2;
+  storage_options storage;  // for every instance
 };
 
 namespace detail {
@@ -111,7 +112,8 @@ auto engine::async_create_instance(std::string_view name, Token&& token) {
         inst->async_init([inst, done = std::move(done)](error_code ec) mutable {
           // On the instance's strand: a failed init unregisters before the caller hears.
           if (ec) {
-            inst->terminate_on_strand(terminate_mode::abrupt);
+            // Nothing was opened, so this completes at once and unregisters the instance.
+            inst->terminate_on_strand(terminate_mode::abrupt, [](boost::system::error_code) {});
             done(ec, nullptr);
           } else {
             done(ec, std::move(inst));

@@ -38,7 +38,10 @@ enum class jet_errc : int {
   running_in_one_instance_mode = -1080,
   running_in_multi_instance_mode = -1081,
   instance_name_in_use = -1086,
+  database_duplicate = -1201,  // create of a database that exists
   database_not_found = -1203,
+  database_corrupted = -1206,  // a page verifies but its content does not parse
+  record_not_found = -1601,    // get of a missing key
   too_many_instances = -1214,
   file_not_found = -1811,
 };

@@ -12,6 +12,8 @@
 #include "jetstrand/error.hpp"
 #include "jetstrand/io/file_service.hpp"
 #include "jetstrand/log.hpp"
+#include "jetstrand/storage_options.hpp"
+#include "jetstrand/transaction.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
@@ -20,7 +22,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace jetstrand {
 
@@ -37,6 +42,9 @@ enum class terminate_mode { abrupt, complete };
 namespace detail {
 class instance_registry;
 }
+namespace storage {
+class instance_storage;
+}
 
 class instance : public std::enable_shared_from_this<instance> {
  public:
@@ -45,7 +53,7 @@ class instance : public std::enable_shared_from_this<instance> {
   // Made by engine::create_instance; not by hosts directly.
   instance(std::string name, std::filesystem::path directory, executor_type strand,
            std::shared_ptr<io::file_service> files,
-           std::shared_ptr<detail::instance_registry> registry);
+           std::shared_ptr<detail::instance_registry> registry, storage_options storage);
   ~instance();
   instance(const instance&) = delete;
   instance& operator=(const instance&) = delete;
@@ -57,39 +65,169 @@ class instance : public std::enable_shared_from_this<instance> {
   // A snapshot for observers on other threads; the strand's view is authoritative.
   instance_state state() const noexcept { return published_state_.load(); }
 
-  // ESE JetInit. void(error_code). created -> starting -> running: makes the directory and
-  // locks it. Errors: -1030 if already initialised, -1003 if terminating or terminated,
-  // -1032 if another process holds the directory, the system's error if it cannot be made.
-  // A failed init leaves the instance `created` (it may be retried or terminated).
+  // ESE JetInit. void(error_code). created -> starting -> running: makes the directory,
+  // locks it, opens the attached databases and replays the log (crash recovery). Errors:
+  // -1030 if already initialised, -1003 if terminating or terminated, -1032 if another
+  // process holds the directory, -1018/-1206 for a damaged database, -1022 for a damaged
+  // checkpoint or log, the system's error for I/O. A failed init leaves the instance
+  // `created` (it may be retried or terminated).
   template <typename Token>
   auto async_init(Token&& token) {
-    return detail::async_on_strand(strand_, std::forward<Token>(token),
-                                   [self = shared_from_this()](auto done) {
-                                     done(self->init_on_strand());
-                                   });
+    return on_strand(std::forward<Token>(token),
+                     [](instance& self, auto done) { done(self.init_on_strand()); });
   }
 
-  // ESE JetTerm2. void(error_code). -> terminating -> terminated: releases the directory and
-  // removes the instance from its engine, which frees its name and its slot. Errors: -1003
-  // if already terminating or terminated. (-505 for `complete` with a backup open comes
-  // with the backup layer.)
+  // ESE JetTerm2. void(error_code). -> terminating -> terminated: waits for commits in
+  // flight, writes a checkpoint, releases the directory and removes the instance from its
+  // engine, which frees its name and its slot. Errors: -1003 if already terminating or
+  // terminated; a checkpoint error is reported but the instance still terminates (its log
+  // holds every commit). (-505 for `complete` with a backup open comes with the backup.)
   template <typename Token>
   auto async_terminate(terminate_mode mode, Token&& token) {
-    return detail::async_on_strand(strand_, std::forward<Token>(token),
-                                   [self = shared_from_this(), mode](auto done) {
-                                     done(self->terminate_on_strand(mode));
-                                   });
+    return on_strand(std::forward<Token>(token), [mode](instance& self, auto done) {
+      self.terminate_on_strand(mode, copyable(std::move(done)));
+    });
   }
 
-  // Strand-only accessors for layers built on the engine (backup, storage). Calling them
-  // off the strand is a data race.
+  // --- Databases (ESE JetCreateDatabase / JetAttachDatabase / JetDetachDatabase) ---
+  // void(error_code). -1029 unless running; -1003 for an invalid name; -1201 if it exists
+  // (create) or is attached (attach); -1203 if there is no such database (attach, detach).
+  template <typename Token>
+  auto async_create_database(std::string name, Token&& token) {
+    return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
+      done(self.create_database_on_strand(name));
+    });
+  }
+  template <typename Token>
+  auto async_attach_database(std::string name, Token&& token) {
+    return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
+      done(self.attach_database_on_strand(name));
+    });
+  }
+  // Checkpoints the database before it lets go of it.
+  template <typename Token>
+  auto async_detach_database(std::string name, Token&& token) {
+    return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
+      self.detach_database_on_strand(name, copyable(std::move(done)));
+    });
+  }
+  // The attached databases, in name order (a snapshot; any thread).
+  std::vector<std::string> database_names() const;
+
+  // --- Data ---
+  // void(error_code). Commits atomically and durably: when the handler runs without error,
+  // the transaction is in the log on disk and visible to reads. Errors: -1029 unless
+  // running; -1203 unknown database; -1003 for an empty or over-255-byte key or a value
+  // over a quarter page. An empty transaction commits trivially. Concurrent commits share
+  // log flushes (group commit).
+  template <typename Token>
+  auto async_commit(transaction t, Token&& token) {
+    return on_running(std::forward<Token>(token), [t = std::move(t)](instance& self, auto done) mutable {
+      self.commit_on_strand(std::move(t), copyable(std::move(done)));
+    });
+  }
+  template <typename Token>
+  auto async_put(std::string_view db, std::string_view key, std::string_view value, Token&& token) {
+    transaction t;
+    t.put(db, key, value);
+    return async_commit(std::move(t), std::forward<Token>(token));
+  }
+  template <typename Token>
+  auto async_erase(std::string_view db, std::string_view key, Token&& token) {
+    transaction t;
+    t.erase(db, key);
+    return async_commit(std::move(t), std::forward<Token>(token));
+  }
+  // void(error_code, std::string). -1601 for a missing key; -1203, -1003 as above.
+  template <typename Token>
+  auto async_get(std::string db, std::string key, Token&& token) {
+    return on_running<std::string>(std::forward<Token>(token),
+                                   [db = std::move(db), key = std::move(key)](instance& self, auto done) {
+                                     std::string value;
+                                     auto ec = self.get_on_strand(db, key, value);
+                                     done(ec, std::move(value));
+                                   });
+  }
+  using entries = std::vector<std::pair<std::string, std::string>>;
+  // void(error_code, entries): keys in [from, to) in order (to empty: no bound), at most
+  // `limit`.
+  template <typename Token>
+  auto async_scan(std::string db, std::string from, std::string to, std::size_t limit,
+                  Token&& token) {
+    return on_running<entries>(std::forward<Token>(token),
+                               [db = std::move(db), from = std::move(from), to = std::move(to),
+                                limit](instance& self, auto done) {
+                                 entries out;
+                                 auto ec = self.scan_on_strand(db, from, to, limit, out);
+                                 done(ec, std::move(out));
+                               });
+  }
+  // void(error_code): writes every dirty page now (it also happens in the background).
+  template <typename Token>
+  auto async_checkpoint(Token&& token) {
+    return on_running(std::forward<Token>(token), [](instance& self, auto done) {
+      self.checkpoint_on_strand(copyable(std::move(done)));
+    });
+  }
+  // void(error_code, storage_stats).
+  template <typename Token>
+  auto async_stats(Token&& token) {
+    return on_running<storage_stats>(std::forward<Token>(token), [](instance& self, auto done) {
+      done({}, self.stats_on_strand());
+    });
+  }
+
+  // Strand-only accessors for layers built on the engine (backup). Calling them off the
+  // strand is a data race.
   io::file_service& files() noexcept { return *files_; }
   logger& log() noexcept { return log_; }
+  storage::instance_storage* storage() noexcept { return storage_.get(); }
 
  private:
   friend class engine;
+  using done_fn = std::function<void(boost::system::error_code)>;
+
+  // A move-only completion made copyable, for the std::function-based strand internals.
+  template <typename Done>
+  static auto copyable(Done done) {
+    auto shared = std::make_shared<Done>(std::move(done));
+    return [shared](boost::system::error_code ec) { std::move(*shared)(ec); };
+  }
+  template <typename... Results, typename Token, typename Work>
+  auto on_strand(Token&& token, Work work) {
+    return detail::async_on_strand<Results...>(
+        strand_, std::forward<Token>(token),
+        [self = shared_from_this(), work = std::move(work)](auto done) mutable {
+          work(*self, std::move(done));
+        });
+  }
+  // As on_strand, but fails with -1029 unless the instance is running.
+  template <typename... Results, typename Token, typename Work>
+  auto on_running(Token&& token, Work work) {
+    return on_strand<Results...>(std::forward<Token>(token),
+                                 [work = std::move(work)](instance& self, auto done) mutable {
+                                   if (self.state_ != instance_state::running) {
+                                     done(jet_errc::not_initialized, Results{}...);
+                                     return;
+                                   }
+                                   work(self, std::move(done));
+                                 });
+  }
+
   boost::system::error_code init_on_strand();
-  boost::system::error_code terminate_on_strand(terminate_mode mode);
+  void terminate_on_strand(terminate_mode mode, done_fn done);
+  boost::system::error_code create_database_on_strand(const std::string& name);
+  boost::system::error_code attach_database_on_strand(const std::string& name);
+  void detach_database_on_strand(const std::string& name, done_fn done);
+  void commit_on_strand(transaction t, done_fn done);
+  boost::system::error_code get_on_strand(const std::string& db, const std::string& key,
+                                          std::string& value);
+  boost::system::error_code scan_on_strand(const std::string& db, const std::string& from,
+                                           const std::string& to, std::size_t limit,
+                                           entries& out);
+  void checkpoint_on_strand(done_fn done);
+  storage_stats stats_on_strand();
+  void publish_databases();
   void set_state(instance_state s) noexcept;
 
   const std::string name_;
@@ -99,10 +237,15 @@ class instance : public std::enable_shared_from_this<instance> {
   const std::shared_ptr<detail::instance_registry> registry_;
   std::atomic<instance_state> published_state_{instance_state::created};
 
+  const storage_options storage_options_;
+  mutable std::mutex published_mutex_;
+  std::vector<std::string> published_databases_;
+
   // Strand state.
   instance_state state_ = instance_state::created;
   detail::directory_lock lock_;
   logger log_;
+  std::unique_ptr<storage::instance_storage> storage_;
 };
 
 }  // namespace jetstrand

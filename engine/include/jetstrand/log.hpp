@@ -44,7 +44,8 @@ void enable_console_logging(log_level);
 
 }  // namespace jetstrand
 
-#define JETSTRAND_LOG(lg, lvl)                   \
-  if (!::jetstrand::log_enabled(lvl)) {          \
-  } else                                         \
-    BOOST_LOG_SEV(lg, lvl)
+// A loop rather than if/else, so the macro nests safely under an unbraced `if`.
+#define JETSTRAND_LOG(lg, lvl)                                                         \
+  for (bool jetstrand_log_once_ = ::jetstrand::log_enabled(lvl); jetstrand_log_once_; \
+       jetstrand_log_once_ = false)                                                    \
+  BOOST_LOG_SEV(lg, lvl)

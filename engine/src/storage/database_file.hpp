@@ -1,0 +1,133 @@
+#pragma once
+// One database: a paged file holding a B+tree, made durable by copy-on-write checkpoints.
+//
+// Pages 0 and 1 are two copies of the header; a checkpoint writes the dirty tree nodes to
+// free pages (never to a page the durable header references), syncs, then writes the header
+// into the older slot and syncs again. At open the valid header with the higher sequence
+// wins, so the file always holds a consistent snapshot as of that header's `lsn`: every log
+// record up to it is in the tree, none after it.
+//
+// Pages freed by a checkpoint are reused only once its header is durable, and not at all
+// while a snapshot is pinned: a pinned snapshot's pages are never written (no torn copies).
+//
+// Not thread-safe: used on its instance's strand only.
+
+#include "jetstrand/io/file_service.hpp"
+#include "storage/btree.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jetstrand::storage {
+
+struct database_header {
+  std::uint32_t page_size = default_page_size;
+  std::uint64_t seq = 0;         // which header copy is newer
+  std::uint32_t root = 0;        // root page of the tree
+  std::uint32_t page_count = 2;  // pages in use or free, headers included
+  std::uint64_t lsn = 0;         // log records up to here are in the snapshot
+  std::uint64_t last_full_backup_lsn = 0;  // 0: never fully backed up
+  std::uint32_t last_backup_gen_high = 0;  // end of the last backup's log range
+  std::string name;
+};
+
+// A snapshot kept unchanged on disk while pinned: pages [2, page_count) as of the pin, and
+// the header bytes to use in place of pages 0 and 1.
+struct pinned_snapshot {
+  std::vector<unsigned char> header_page;
+  std::uint32_t page_count = 0;
+  std::uint32_t page_size = 0;
+  std::uint64_t lsn = 0;
+};
+
+class database_file {
+ public:
+  using strand = boost::asio::strand<boost::asio::any_io_executor>;
+  using done_handler = std::function<void(boost::system::error_code)>;
+
+  // A new, empty database (fails if the file exists). Durable when it returns.
+  static std::unique_ptr<database_file> create(const io::file_service& files, strand s,
+                                               const std::filesystem::path& path,
+                                               const std::string& name, std::size_t page_size,
+                                               boost::system::error_code& ec);
+  // Opens and loads the tree, verifying every page it reads (re-read up to 3 times, then
+  // -1018); -1206 for a structurally broken page; -1203 if the file does not exist.
+  static std::unique_ptr<database_file> open(const io::file_service& files, strand s,
+                                             const std::filesystem::path& path,
+                                             boost::system::error_code& ec);
+
+  const std::string& name() const noexcept { return header_.name; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+  std::size_t page_size() const noexcept { return header_.page_size; }
+  const database_header& header() const noexcept { return header_; }
+  io::file& file() noexcept { return file_; }
+
+  btree& tree() noexcept { return tree_; }
+  const btree& tree() const noexcept { return tree_; }
+
+  // The newest log record applied to the tree in memory, and the one durable on disk.
+  std::uint64_t applied_lsn() const noexcept { return applied_lsn_; }
+  void set_applied_lsn(std::uint64_t lsn) noexcept { applied_lsn_ = lsn; }
+  std::uint64_t durable_lsn() const noexcept { return header_.lsn; }
+  bool needs_checkpoint() const noexcept {
+    return tree_.dirty() || applied_lsn_ != header_.lsn || header_changed_;
+  }
+
+  // Writes the tree and header (see above); done(error) on the strand. One at a time: a
+  // call while one runs waits for it and then runs again. After a failed checkpoint every
+  // later one fails with the same error (see finish_checkpoint).
+  void checkpoint(done_handler done);
+  bool checkpoint_running() const noexcept { return checkpointing_; }
+
+  pinned_snapshot pin();
+  void unpin();
+
+  // Backup bookkeeping, durable with the next checkpoint.
+  void record_backup(std::uint64_t full_backup_lsn, std::uint32_t gen_high);
+
+  // Reads and verifies every page of the tree (what `open` does), without keeping it.
+  static boost::system::error_code verify(const std::filesystem::path& path);
+
+ private:
+  database_file(io::file f, strand s, std::filesystem::path path, database_header h,
+                btree tree, std::vector<std::uint32_t> free_pages);
+  std::uint32_t allocate_page();
+  struct page_run {
+    std::uint32_t first;
+    std::vector<unsigned char> bytes;
+  };
+  struct write_runs;
+  void write_header_then(std::uint64_t seq, done_handler done);
+  void finish_checkpoint(boost::system::error_code ec);
+
+  io::file file_;
+  strand strand_;
+  std::filesystem::path path_;
+  database_header header_;
+  btree tree_;
+  std::uint64_t applied_lsn_;
+  bool header_changed_ = false;
+
+  std::vector<std::uint32_t> free_;     // reusable now
+  std::vector<std::uint32_t> held_;     // freed while pinned: reusable after the last unpin
+  std::vector<std::uint32_t> freeing_;  // freed by the running checkpoint
+  int pins_ = 0;
+
+  bool checkpointing_ = false;
+  boost::system::error_code failed_;  // a checkpoint failed: no further header writes
+  std::vector<done_handler> waiting_;    // callers of the running checkpoint
+  std::vector<done_handler> next_round_;  // callers that arrived while it ran
+};
+
+// The header page's bytes for `h`, sealed as page `slot` (0 or 1).
+std::vector<unsigned char> encode_header(const database_header& h, std::uint32_t slot);
+// Picks the valid header with the higher sequence from the start of a database file.
+bool decode_headers(const unsigned char* data, std::size_t size, database_header& out,
+                    std::uint32_t& slot);
+
+}  // namespace jetstrand::storage

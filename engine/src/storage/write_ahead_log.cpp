@@ -1,0 +1,237 @@
+#include "storage/write_ahead_log.hpp"
+
+#include "jetstrand/crc32c.hpp"
+#include "jetstrand/error.hpp"
+#include "storage/byte_io.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <memory>
+#include <unistd.h>
+
+namespace jetstrand::storage {
+namespace {
+
+using boost::system::error_code;
+constexpr char magic[8] = {'J', 'E', 'T', 'S', 'L', 'O', 'G', '1'};
+
+std::size_t aligned(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+
+error_code system_error() { return {errno, boost::system::system_category()}; }
+
+std::vector<unsigned char> encode_log_header(std::uint32_t gen, std::uint32_t size) {
+  std::vector<unsigned char> h(log_header_size, 0);
+  std::memcpy(h.data() + 4, magic, sizeof magic);
+  store_le<std::uint32_t>(h.data() + 12, gen);
+  store_le<std::uint32_t>(h.data() + 16, size);
+  store_le<std::uint32_t>(h.data(), crc32c(h.data() + 4, log_header_size - 4));
+  return h;
+}
+
+}  // namespace
+
+std::filesystem::path log_file_path(const std::filesystem::path& dir, std::uint32_t gen) {
+  char name[32];
+  std::snprintf(name, sizeof name, "gen-%08X.log", gen);
+  return dir / name;
+}
+
+std::vector<std::uint32_t> list_generations(const std::filesystem::path& dir) {
+  std::vector<std::uint32_t> gens;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    auto name = e.path().filename().string();
+    unsigned gen = 0;
+    char tail[8] = {};
+    if (name.size() == 16 && std::sscanf(name.c_str(), "gen-%8X%4s", &gen, tail) == 2 &&
+        std::string_view(tail) == ".log") {
+      gens.push_back(gen);
+    }
+  }
+  std::sort(gens.begin(), gens.end());
+  return gens;
+}
+
+error_code read_generation(const std::filesystem::path& dir, std::uint32_t gen,
+                           const std::function<void(std::uint64_t, std::string_view)>& record) {
+  int fd = ::open(log_file_path(dir, gen).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return system_error();
+  std::string data;
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  if (n < 0) return system_error();
+  auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  if (data.size() < log_header_size || load_le<std::uint32_t>(p) != crc32c(p + 4, log_header_size - 4) ||
+      std::memcmp(p + 4, magic, sizeof magic) != 0 || load_le<std::uint32_t>(p + 12) != gen) {
+    return jet_errc::disk_io;
+  }
+  std::size_t off = log_header_size;
+  while (off + log_record_header_size <= data.size()) {
+    auto len = load_le<std::uint32_t>(p + off + 4);
+    auto lsn = load_le<std::uint64_t>(p + off + 8);
+    if (len == 0 || off + log_record_header_size + len > data.size()) break;
+    if (load_le<std::uint32_t>(p + off) != crc32c(p + off + 4, log_record_header_size - 4 + len)) break;
+    if (lsn != (static_cast<std::uint64_t>(gen) << 32 | off)) break;
+    record(lsn, std::string_view(data.data() + off + log_record_header_size, len));
+    off += aligned(log_record_header_size + len);
+  }
+  return {};
+}
+
+write_ahead_log::write_ahead_log(const io::file_service& files, strand s,
+                                 std::filesystem::path dir, std::size_t file_size,
+                                 std::uint32_t first_gen)
+    : files_(files), strand_(std::move(s)), dir_(std::move(dir)), file_size_(file_size),
+      gen_(first_gen) {}
+
+std::size_t write_ahead_log::max_payload() const noexcept {
+  return file_size_ - log_header_size - log_record_header_size - 8;
+}
+
+void write_ahead_log::append(std::string payload, append_handler done) {
+  if (failed_) return done(failed_, 0);
+  if (payload.empty() || payload.size() > max_payload()) {
+    return done(jet_errc::invalid_parameter, 0);
+  }
+  queue_.push_back({std::move(payload), std::move(done)});
+  if (!flushing_) flush();
+}
+
+void write_ahead_log::roll(roll_handler done) {
+  rolls_.push_back(std::move(done));
+  if (!flushing_) run_rolls();
+}
+
+void write_ahead_log::drain(std::function<void()> done) {
+  if (!flushing_ && queue_.empty()) return done();
+  drains_.push_back(std::move(done));
+}
+
+error_code write_ahead_log::open_generation(std::uint32_t gen) {
+  std::filesystem::create_directories(dir_);
+  auto path = log_file_path(dir_, gen);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return system_error();
+  auto header = encode_log_header(gen, static_cast<std::uint32_t>(file_size_));
+  bool ok = ::ftruncate(fd, static_cast<off_t>(file_size_)) == 0 &&
+            ::pwrite(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
+            ::fsync(fd) == 0;
+  error_code ec = ok ? error_code{} : system_error();
+  ::close(fd);
+  if (ec) return ec;
+  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  file_ = files_.open(path, io::open_mode::read_write, ec);
+  gen_ = gen;
+  offset_ = log_header_size;
+  return ec;
+}
+
+void write_ahead_log::run_rolls() {
+  if (rolls_.empty()) return;
+  auto rolls = std::move(rolls_);
+  rolls_.clear();
+  error_code ec = failed_;
+  // A generation that was never written to needs no successor: it is empty anyway.
+  if (!ec && file_.is_open()) {
+    file_.close();
+    ++gen_;
+  }
+  if (!ec) {
+    ec = open_generation(gen_);
+    if (ec) failed_ = ec;
+  }
+  for (auto& r : rolls) r(ec, gen_);
+}
+
+void write_ahead_log::flush() {
+  flushing_ = true;
+  if (!file_.is_open()) {
+    if (auto ec = open_generation(gen_)) {
+      failed_ = ec;
+    }
+  }
+  // Take as many queued records as fit in this generation; roll if not even one does.
+  std::size_t room = file_size_ - offset_;
+  if (!failed_ && aligned(log_record_header_size + queue_.front().payload.size()) > room) {
+    file_.close();
+    if (auto ec = open_generation(gen_ + 1)) failed_ = ec;
+    room = file_size_ - offset_;
+  }
+  if (failed_) {
+    auto batch = std::move(queue_);
+    queue_.clear();
+    after_flush(failed_, std::move(batch), {});
+    return;
+  }
+  std::vector<pending> batch;
+  std::vector<std::uint64_t> lsns;
+  auto buffer = std::make_shared<std::string>();
+  std::size_t take = 0;
+  while (take < queue_.size()) {
+    auto size = aligned(log_record_header_size + queue_[take].payload.size());
+    if (buffer->size() + size > room) break;
+    const std::uint64_t lsn = static_cast<std::uint64_t>(gen_) << 32 | (offset_ + buffer->size());
+    std::size_t at = buffer->size();
+    buffer->resize(at + size, '\0');
+    auto* p = reinterpret_cast<unsigned char*>(buffer->data() + at);
+    const auto& payload = queue_[take].payload;
+    store_le<std::uint32_t>(p + 4, static_cast<std::uint32_t>(payload.size()));
+    store_le<std::uint64_t>(p + 8, lsn);
+    std::memcpy(p + log_record_header_size, payload.data(), payload.size());
+    store_le<std::uint32_t>(p, crc32c(p + 4, log_record_header_size - 4 + payload.size()));
+    lsns.push_back(lsn);
+    ++take;
+  }
+  batch.assign(std::make_move_iterator(queue_.begin()),
+               std::make_move_iterator(queue_.begin() + static_cast<long>(take)));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(take));
+
+  const std::size_t at = offset_;
+  offset_ += buffer->size();
+  stats_.bytes += buffer->size();
+  auto shared_batch = std::make_shared<std::vector<pending>>(std::move(batch));
+  auto shared_lsns = std::make_shared<std::vector<std::uint64_t>>(std::move(lsns));
+  file_.async_write_at(
+      at, boost::asio::buffer(*buffer),
+      boost::asio::bind_executor(strand_, [this, buffer, shared_batch, shared_lsns](
+                                              error_code ec, std::size_t) {
+        if (ec) return after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns));
+        file_.async_sync_data(boost::asio::bind_executor(
+            strand_, [this, shared_batch, shared_lsns](error_code ec) {
+              after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns));
+            }));
+      }));
+}
+
+void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
+                                  std::vector<std::uint64_t> lsns) {
+  if (ec && !failed_) failed_ = ec;  // a record may be half-written: nothing may follow it
+  if (!ec) {
+    ++stats_.flushes;
+    stats_.records += batch.size();
+    if (!lsns.empty()) last_lsn_ = lsns.back();
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(ec, ec ? 0 : lsns[i]);
+  }
+  flushing_ = false;
+  run_rolls();
+  if (!queue_.empty()) {
+    flush();
+    return;
+  }
+  auto drains = std::move(drains_);
+  drains_.clear();
+  for (auto& d : drains) d();
+}
+
+}  // namespace jetstrand::storage

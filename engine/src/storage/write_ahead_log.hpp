@@ -1,0 +1,105 @@
+#pragma once
+// The write-ahead log: generation files of a fixed size in one directory, named
+// gen-XXXXXXXX.log (8 hex digits). Each starts with a 4 KiB header (magic, generation,
+// size, crc); records follow at 8-byte aligned offsets:
+//
+//   u32 crc32c of the rest | u32 payload length | u64 lsn | payload
+//
+// lsn = generation << 32 | offset, so LSNs grow across generations. A reader stops at the
+// first record that does not verify (a torn tail after a crash). Writing always starts a
+// new generation after the last existing one, so nothing is ever appended after a tail
+// that might be torn.
+//
+// Group commit: appends that arrive while a batch is being written wait, then go out
+// together in one write and one fdatasync. A batch never spans generations. An append
+// completes only when its record is durable.
+//
+// Not thread-safe: used on its instance's strand only.
+
+#include "jetstrand/io/file_service.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jetstrand::storage {
+
+inline constexpr std::size_t log_header_size = 4096;
+inline constexpr std::size_t log_record_header_size = 16;
+
+inline std::uint32_t generation_of(std::uint64_t lsn) noexcept {
+  return static_cast<std::uint32_t>(lsn >> 32);
+}
+
+std::filesystem::path log_file_path(const std::filesystem::path& dir, std::uint32_t gen);
+// The generations present in `dir`, ascending.
+std::vector<std::uint32_t> list_generations(const std::filesystem::path& dir);
+
+// Calls `record(lsn, payload)` for each valid record of one generation file, in order.
+// Errors: the system's, or -1022 if the file's header is not a log header of `gen`.
+boost::system::error_code read_generation(
+    const std::filesystem::path& dir, std::uint32_t gen,
+    const std::function<void(std::uint64_t lsn, std::string_view payload)>& record);
+
+struct log_stats {
+  std::uint64_t records = 0;
+  std::uint64_t flushes = 0;  // write+fdatasync rounds: fewer than records under group commit
+  std::uint64_t bytes = 0;
+};
+
+class write_ahead_log {
+ public:
+  using strand = boost::asio::strand<boost::asio::any_io_executor>;
+  using append_handler = std::function<void(boost::system::error_code, std::uint64_t lsn)>;
+  using roll_handler = std::function<void(boost::system::error_code, std::uint32_t new_gen)>;
+
+  // Writes will start in generation `first_gen` (created on the first append or roll).
+  write_ahead_log(const io::file_service& files, strand s, std::filesystem::path dir,
+                  std::size_t file_size, std::uint32_t first_gen);
+
+  std::size_t max_payload() const noexcept;
+  void append(std::string payload, append_handler done);
+  // After the batch in flight (if any) is durable, switches to a new generation; done gets
+  // its number. Every record in earlier generations is then final.
+  void roll(roll_handler done);
+  // Done when nothing is in flight or queued.
+  void drain(std::function<void()> done);
+
+  // The generation new records go to (it may not exist yet).
+  std::uint32_t current_generation() const noexcept { return gen_; }
+  std::uint64_t last_lsn() const noexcept { return last_lsn_; }
+  const log_stats& stats() const noexcept { return stats_; }
+
+ private:
+  struct pending {
+    std::string payload;
+    append_handler done;
+  };
+  void flush();
+  void after_flush(boost::system::error_code ec, std::vector<pending> batch,
+                   std::vector<std::uint64_t> lsns);
+  boost::system::error_code open_generation(std::uint32_t gen);
+  void run_rolls();
+
+  const io::file_service& files_;
+  strand strand_;
+  std::filesystem::path dir_;
+  std::size_t file_size_;
+  std::uint32_t gen_;
+  io::file file_;  // current generation, once created
+  std::size_t offset_ = log_header_size;
+  std::uint64_t last_lsn_ = 0;
+  bool flushing_ = false;
+  boost::system::error_code failed_;
+  std::vector<pending> queue_;
+  std::vector<roll_handler> rolls_;
+  std::vector<std::function<void()>> drains_;
+  log_stats stats_;
+};
+
+}  // namespace jetstrand::storage
