@@ -171,7 +171,8 @@ database_file::database_file(io::file f, strand s, std::filesystem::path path,
 std::unique_ptr<database_file> database_file::create(const io::file_service& files, strand s,
                                                      const std::filesystem::path& path,
                                                      const std::string& name,
-                                                     std::size_t page_size, error_code& ec) {
+                                                     std::size_t page_size, std::uint64_t lsn,
+                                                     error_code& ec) {
   if (!valid_page_size(page_size)) {
     ec = jet_errc::invalid_parameter;
     return nullptr;
@@ -188,8 +189,9 @@ std::unique_ptr<database_file> database_file::create(const io::file_service& fil
   h.seq = 1;
   h.root = 2;
   h.page_count = 3;
+  h.lsn = lsn;
   std::vector<unsigned char> root(page_size, 0);
-  seal_page(root.data(), page_size, {2, 0, page_type::leaf, 0});
+  seal_page(root.data(), page_size, {2, lsn, page_type::leaf, 0});
   auto slot0 = encode_header(h, 0);
   auto h_old = h;
   h_old.seq = 0;

@@ -50,11 +50,12 @@ class database_file {
   using strand = boost::asio::strand<boost::asio::any_io_executor>;
   using done_handler = std::function<void(boost::system::error_code)>;
 
-  // A new, empty database (fails if the file exists). Durable when it returns.
+  // A new, empty database (fails if the file exists), current as of log position `lsn`
+  // (no earlier record can concern it). Durable when it returns.
   static std::unique_ptr<database_file> create(const io::file_service& files, strand s,
                                                const std::filesystem::path& path,
                                                const std::string& name, std::size_t page_size,
-                                               boost::system::error_code& ec);
+                                               std::uint64_t lsn, boost::system::error_code& ec);
   // Opens and loads the tree, verifying every page it reads (re-read up to 3 times, then
   // -1018); -1206 for a structurally broken page; -1203 if the file does not exist.
   static std::unique_ptr<database_file> open(const io::file_service& files, strand s,

@@ -58,7 +58,14 @@ error_code instance_storage::open() {
     databases_[name] = std::move(db);
   }
 
-  auto replayed = replay_logs(log_dir_, checkpoint_gen_, view, ec);
+  // Replay from the oldest generation any database needs. Normally that is the checkpoint's;
+  // it is older when a database had to fall back to its previous header copy (the newer
+  // one damaged), and then those generations must still be there (else -1022).
+  std::uint32_t from_gen = checkpoint_gen_;
+  for (const auto& [name, db] : databases_) {
+    if (db->durable_lsn()) from_gen = std::min(from_gen, generation_of(db->durable_lsn()));
+  }
+  auto replayed = replay_logs(log_dir_, from_gen, view, ec);
   if (ec) {
     JETSTRAND_LOG(log_, log_level::error) << "recovery failed: " << ec.message();
     return ec;
@@ -75,7 +82,7 @@ error_code instance_storage::open() {
   if (replayed.records) {
     JETSTRAND_LOG(log_, log_level::info)
         << "recovered " << replayed.records << " log records (" << replayed.applied
-        << " operations) from generation " << checkpoint_gen_;
+        << " operations) from generation " << from_gen;
   }
   schedule_checkpoint();
   return {};
@@ -109,10 +116,10 @@ error_code instance_storage::create_database(const std::string& name) {
   error_code ec;
   auto path = db_dir_ / (name + ".jdb");
   if (std::filesystem::exists(path)) return jet_errc::database_duplicate;
-  auto db = database_file::create(files_, strand_, path, name, options_.page_size, ec);
-  if (ec) return ec;
   // Records before now never touched this database: its snapshot is current as of now.
-  db->set_applied_lsn(last_applied_lsn_);
+  auto db = database_file::create(files_, strand_, path, name, options_.page_size,
+                                  last_applied_lsn_, ec);
+  if (ec) return ec;
   databases_[name] = std::move(db);
   if ((ec = write_checkpoint_file())) {
     databases_.erase(name);
