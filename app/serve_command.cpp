@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <future>
 #include <iostream>
@@ -21,7 +22,8 @@ namespace jetstrand::cli {
 const char* const serve_usage = R"(usage: jetstrand serve [options]
 
 Runs the storage engine with its HTTP control endpoint. With no options it serves a
-default instance ("default") in ./jetstrand-data on http://127.0.0.1:8642.
+default instance ("default", with a database "default") in ./jetstrand-data on
+http://127.0.0.1:8642. Data written there survives restarts and crashes.
 
 options:
   --data DIR            data directory (default: ./jetstrand-data)
@@ -117,7 +119,12 @@ int serve_command(std::span<char*> argv) {
   };
 
   try {
-    created.get();
+    auto inst = created.get();
+    // The embedded default also has a database "default" (made on first start).
+    auto names = inst->database_names();
+    if (std::find(names.begin(), names.end(), "default") == names.end()) {
+      inst->async_create_database("default", boost::asio::use_future).get();
+    }
   } catch (const boost::system::system_error& e) {
     std::cerr << "jetstrand serve: cannot open instance 'default' in "
               << (config.engine.data_dir / "default").string() << ": " << e.code().message()

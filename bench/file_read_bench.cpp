@@ -1,5 +1,7 @@
 #include "file_read_bench.hpp"
 
+#include "bench_args.hpp"
+
 #include "jetstrand/io/file_service.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -25,17 +27,6 @@ struct options {
   int passes = 5;
   std::filesystem::path dir = std::filesystem::temp_directory_path();
 };
-
-std::uint64_t parse_size(const std::string& s) {
-  std::size_t pos = 0;
-  auto v = std::stoull(s, &pos);
-  auto unit = s.substr(pos);
-  if (unit == "K" || unit == "KiB") return v << 10;
-  if (unit == "M" || unit == "MiB") return v << 20;
-  if (unit == "G" || unit == "GiB") return v << 30;
-  if (unit.empty()) return v;
-  throw std::invalid_argument("bad size '" + s + "' (use e.g. 64K, 256M, 1G)");
-}
 
 // The best of `passes` full sequential reads, in GiB/s.
 template <typename ReadAll>

@@ -1,5 +1,6 @@
 // jetstrand-bench: one subcommand per measurement, one JSON object per result line.
 #include "file_read_bench.hpp"
+#include "storage_bench.hpp"
 
 #include <iostream>
 #include <span>
@@ -10,6 +11,8 @@ const char* const usage = R"(usage: jetstrand-bench <measurement> [options]
 
 measurements:
   file-read   async file layer read throughput per backend vs a pread loop
+  commit      durable commits per second and latency, 1 and 8 concurrent writers
+  recovery    time to recover an instance whose log holds 100 MiB past its checkpoint
 
 'jetstrand-bench <measurement> --help' lists its options.
 )";
@@ -28,6 +31,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (what == "file-read") return jetstrand::bench::file_read(args.subspan(1));
+    if (what == "commit") return jetstrand::bench::commit(args.subspan(1));
+    if (what == "recovery") return jetstrand::bench::recovery(args.subspan(1));
     std::cerr << "jetstrand-bench: unknown measurement '" << what << "'\n" << usage;
     return 2;
   } catch (const std::exception& e) {

@@ -19,9 +19,11 @@ http_error method_not_allowed() {
 }
 
 boost::json::object describe(const instance& inst) {
+  boost::json::array databases;
+  for (const auto& name : inst.database_names()) databases.emplace_back(name);
   return {{"name", inst.name()},
           {"state", std::string(to_string(inst.state()))},
-          {"databases", boost::json::array{}},
+          {"databases", std::move(databases)},
           {"backup", nullptr}};
 }
 

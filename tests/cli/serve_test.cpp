@@ -35,8 +35,9 @@ BOOST_AUTO_TEST_CASE(serves_healthz_and_exits_cleanly_on_sigterm) {
     auto res = c.request(http::verb::get, "/healthz");
     BOOST_TEST(res.result_int() == 200u);
     res = c.request(http::verb::get, "/v1/instances");
-    BOOST_TEST(jetstrand::test::json_of(res).at("instances").at(0).at("name").as_string() ==
-               "default");
+    auto first = jetstrand::test::json_of(res).at("instances").at(0);
+    BOOST_TEST(first.at("name").as_string() == "default");
+    BOOST_TEST(first.at("databases").at(0).as_string() == "default");
   }
   BOOST_TEST(std::filesystem::exists(dir.path() / "data" / "default" / "LOCK"));
   p.signal(SIGTERM);

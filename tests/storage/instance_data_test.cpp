@@ -1,5 +1,5 @@
-// The instance's data API end to end: a model test against std::map with reopen, group
-// commit, bad input, detach/attach, recovery from the log, and damaged pages. File cases run
+// The instance's data API end to end: a model test against std::map with reopen, bad
+// input, detach/attach, recovery from the log, and damaged pages. File cases run
 // on both backends.
 #include "support/engine_fixture.hpp"
 
@@ -137,32 +137,6 @@ BOTH_BACKENDS(recovery_replays_the_log_after_a_crash) {
   copy = f.create("copy");
   BOOST_TEST(scan_all(*copy, "d").size() == 999u);
   BOOST_TEST(!storage::database_file::verify(db_path(f, "copy", "d")));
-}
-
-BOOST_AUTO_TEST_CASE(group_commit_shares_log_flushes) {
-  test::engine_fixture f(with(backend_kind::automatic), 2);
-  auto inst = f.create("group");
-  BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("d", test::wait).get()));
-  constexpr int writers = 8, each = 40;
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int w = 0; w < writers; ++w) {
-    threads.emplace_back([&, w] {
-      // Keep several commits in flight per writer.
-      std::vector<std::future<std::tuple<error_code>>> pending;
-      for (int i = 0; i < each; ++i) {
-        pending.push_back(inst->async_put("d", "w" + std::to_string(w) + "-" + std::to_string(i), "v", test::wait));
-      }
-      for (auto& p : pending) if (std::get<0>(p.get())) ++failures;
-    });
-  }
-  for (auto& t : threads) t.join();
-  BOOST_TEST(failures.load() == 0);
-  auto [ec, stats] = inst->async_stats(test::wait).get();
-  BOOST_TEST(stats.commits == static_cast<std::uint64_t>(writers * each));
-  BOOST_TEST(stats.log_records == stats.commits);
-  BOOST_TEST(stats.log_flushes < stats.commits, "flushes " << stats.log_flushes);
-  BOOST_TEST(scan_all(*inst, "d").size() == static_cast<std::size_t>(writers * each));
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_gets_clear_errors) {
