@@ -358,7 +358,12 @@ void database_file::finish_checkpoint(error_code ec) {
 }
 
 pinned_snapshot database_file::pin() {
-  ++pins_;
+  // Nothing below the pinned page count is written while pinned, free pages included: a
+  // backup copies the whole range and verifies every page, used or not.
+  if (pins_++ == 0) {
+    held_.insert(held_.end(), free_.begin(), free_.end());
+    free_.clear();
+  }
   pinned_snapshot s;
   s.header_page = encode_header(header_, 0);
   s.page_count = header_.page_count;

@@ -7,8 +7,9 @@
 // wins, so the file always holds a consistent snapshot as of that header's `lsn`: every log
 // record up to it is in the tree, none after it.
 //
-// Pages freed by a checkpoint are reused only once its header is durable, and not at all
-// while a snapshot is pinned: a pinned snapshot's pages are never written (no torn copies).
+// Pages freed by a checkpoint are reused only once its header is durable, and no page below
+// a pinned snapshot's page count is written while it is pinned (the file grows instead):
+// what a backup copies can never be torn.
 //
 // Not thread-safe: used on its instance's strand only.
 

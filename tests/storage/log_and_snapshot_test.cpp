@@ -1,0 +1,176 @@
+// The write-ahead log's generations (roll, torn tail) and the database's pinned snapshot
+// (its pages are never rewritten while pinned: what a backup copies cannot be torn).
+#include "support/run_until.hpp"
+#include "support/temp_dir.hpp"
+
+#include "jetstrand/error.hpp"
+#include "storage/database_file.hpp"
+#include "storage/write_ahead_log.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+
+using namespace jetstrand;
+using namespace jetstrand::storage;
+using boost::system::error_code;
+
+namespace {
+
+struct strand_fixture {
+  test::temp_dir dir;
+  boost::asio::io_context io;
+  io::file_service files{io.get_executor(), io::backend_kind::automatic};
+  boost::asio::strand<boost::asio::any_io_executor> strand{boost::asio::make_strand(io.get_executor())};
+
+  std::uint64_t append(write_ahead_log& log, std::string payload) {
+    std::optional<std::pair<error_code, std::uint64_t>> r;
+    boost::asio::post(strand, [&] {
+      log.append(std::move(payload), [&](error_code ec, std::uint64_t lsn) { r.emplace(ec, lsn); });
+    });
+    test::run_until(io, [&] { return r.has_value(); });
+    BOOST_TEST_REQUIRE(!r->first);
+    return r->second;
+  }
+  std::vector<std::pair<std::uint64_t, std::string>> read(std::uint32_t gen) {
+    std::vector<std::pair<std::uint64_t, std::string>> out;
+    BOOST_TEST_REQUIRE(!read_generation(dir / "logs", gen, [&](std::uint64_t lsn, std::string_view p) {
+      out.emplace_back(lsn, std::string(p));
+    }));
+    return out;
+  }
+  void checkpoint(database_file& db) {
+    std::optional<error_code> r;
+    boost::asio::post(strand, [&] { db.checkpoint([&](error_code ec) { r = ec; }); });
+    test::run_until(io, [&] { return r.has_value(); });
+    BOOST_TEST_REQUIRE(!*r);
+  }
+};
+
+std::string file_bytes(const std::filesystem::path& p, std::uint64_t from, std::uint64_t to) {
+  std::ifstream in(p, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(from));
+  std::string s(to - from, '\0');
+  in.read(s.data(), static_cast<std::streamsize>(s.size()));
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(log_and_snapshot)
+
+BOOST_AUTO_TEST_CASE(roll_starts_a_new_generation_and_seals_the_old_one) {
+  strand_fixture f;
+  write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
+  auto a = f.append(log, "first");
+  auto b = f.append(log, "second");
+  BOOST_TEST(generation_of(a) == 1u);
+  BOOST_TEST(b > a);
+  std::optional<std::uint32_t> rolled;
+  boost::asio::post(f.strand, [&] { log.roll([&](error_code ec, std::uint32_t g) {
+    BOOST_TEST(!ec);
+    rolled = g;
+  }); });
+  test::run_until(f.io, [&] { return rolled.has_value(); });
+  BOOST_TEST(*rolled == 2u);
+  auto c = f.append(log, "third");
+  BOOST_TEST(generation_of(c) == 2u);
+  auto gen1 = f.read(1);
+  BOOST_TEST_REQUIRE(gen1.size() == 2u);
+  BOOST_TEST(gen1[0].second == "first");
+  BOOST_TEST(gen1[1].first == b);
+  BOOST_TEST(f.read(2).size() == 1u);
+  BOOST_TEST((list_generations(f.dir / "logs") == std::vector<std::uint32_t>{1, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(a_full_generation_rolls_by_itself) {
+  strand_fixture f;
+  write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
+  std::uint64_t last = 0;
+  for (int i = 0; i < 100; ++i) last = f.append(log, std::string(2000, 'x'));
+  BOOST_TEST(generation_of(last) >= 3u);
+  std::size_t total = 0;
+  for (auto g : list_generations(f.dir / "logs")) total += f.read(g).size();
+  BOOST_TEST(total == 100u);
+  BOOST_TEST(log.stats().records == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_tail_ends_the_generation_cleanly) {
+  strand_fixture f;
+  std::uint64_t second;
+  {
+    write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
+    f.append(log, "kept");
+    second = f.append(log, "torn");
+  }
+  // Damage the second record's payload, as a crash in the middle of its write would.
+  {
+    std::fstream io(log_file_path(f.dir / "logs", 1), std::ios::binary | std::ios::in | std::ios::out);
+    io.seekp(static_cast<std::streamoff>((second & 0xffffffffu) + log_record_header_size + 1));
+    io.write("#", 1);
+  }
+  auto records = f.read(1);
+  BOOST_TEST_REQUIRE(records.size() == 1u);
+  BOOST_TEST(records[0].second == "kept");
+}
+
+BOOST_AUTO_TEST_CASE(oversized_record_is_refused) {
+  strand_fixture f;
+  write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
+  std::optional<error_code> r;
+  boost::asio::post(f.strand, [&] {
+    log.append(std::string(log.max_payload() + 1, 'x'), [&](error_code ec, std::uint64_t) { r = ec; });
+  });
+  test::run_until(f.io, [&] { return r.has_value(); });
+  BOOST_TEST((*r == jet_errc::invalid_parameter));
+}
+
+BOOST_AUTO_TEST_CASE(pinned_snapshot_pages_are_never_rewritten) {
+  strand_fixture f;
+  error_code ec;
+  auto path = f.dir / "d.jdb";
+  auto db = database_file::create(f.files, f.strand, path, "d", 4096, 0, ec);
+  BOOST_TEST_REQUIRE(!ec);
+  for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, 'a'));
+  db->set_applied_lsn(1);
+  f.checkpoint(*db);
+
+  auto snap = db->pin();
+  const std::uint64_t end = static_cast<std::uint64_t>(snap.page_count) * snap.page_size;
+  const auto before = file_bytes(path, 2 * snap.page_size, end);
+  // Rewrite everything many times over while pinned.
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, static_cast<char>('b' + round)));
+    db->set_applied_lsn(static_cast<std::uint64_t>(2 + round));
+    f.checkpoint(*db);
+  }
+  BOOST_TEST(db->header().page_count > snap.page_count);  // it grew instead of reusing
+  BOOST_TEST((file_bytes(path, 2 * snap.page_size, end) == before));
+
+  // The pinned header and those pages still form the old tree, whole.
+  std::string image(reinterpret_cast<const char*>(snap.header_page.data()), snap.header_page.size());
+  image += image;  // both header slots
+  image += before;
+  auto copy = f.dir / "copy.jdb";
+  std::ofstream(copy, std::ios::binary).write(image.data(), static_cast<std::streamsize>(image.size()));
+  auto old = database_file::open(f.files, f.strand, copy, ec);
+  BOOST_TEST_REQUIRE(!ec);
+  BOOST_TEST((old->tree().find("k7").value() == std::string(50, 'a')));
+  BOOST_TEST(old->tree().size() == 2000u);
+
+  // Unpinned, freed pages are reused: the file stops growing.
+  db->unpin();
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, 'z'));
+    db->set_applied_lsn(static_cast<std::uint64_t>(10 + round));
+    f.checkpoint(*db);
+  }
+  const auto grown = db->header().page_count;
+  for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, 'y'));
+  db->set_applied_lsn(20);
+  f.checkpoint(*db);
+  BOOST_TEST(db->header().page_count == grown);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
