@@ -15,7 +15,8 @@ unsigned http_status_for(const boost::system::error_code& ec) noexcept {
     case jet_errc::invalid_parameter:
     case jet_errc::invalid_grbit: return 400;
     case jet_errc::database_not_found:
-    case jet_errc::file_not_found: return 404;
+    case jet_errc::file_not_found:
+    case jet_errc::record_not_found: return 404;
     case jet_errc::backup_in_progress:
     case jet_errc::no_backup:
     case jet_errc::invalid_backup_sequence:
@@ -31,6 +32,7 @@ unsigned http_status_for(const boost::system::error_code& ec) noexcept {
     case jet_errc::already_initialized:
     case jet_errc::file_access_denied:
     case jet_errc::instance_name_in_use:
+    case jet_errc::database_duplicate:
     case jet_errc::out_of_file_handles:
     case jet_errc::ending_restore_log_too_low:
     case jet_errc::starting_restore_log_too_high:

@@ -19,6 +19,16 @@ BOOST_AUTO_TEST_CASE(bad_input_is_400) {
 BOOST_AUTO_TEST_CASE(unknown_things_are_404) {
   BOOST_TEST(http_status_for(jet_errc::database_not_found) == 404u);
   BOOST_TEST(http_status_for(jet_errc::file_not_found) == 404u);
+  BOOST_TEST(http_status_for(jet_errc::record_not_found) == 404u);
+}
+
+BOOST_AUTO_TEST_CASE(codes_beyond_the_spec_table) {
+  BOOST_TEST(http_status_for(jet_errc::database_duplicate) == 409u);
+  BOOST_TEST(http_status_for(jet_errc::instance_name_in_use) == 409u);
+  BOOST_TEST(http_status_for(jet_errc::file_access_denied) == 409u);
+  BOOST_TEST(http_status_for(jet_errc::already_initialized) == 409u);
+  BOOST_TEST(http_status_for(jet_errc::database_corrupted) == 500u);
+  BOOST_TEST(http_status_for(jet_errc::internal_error) == 500u);
 }
 
 BOOST_AUTO_TEST_CASE(state_and_sequence_errors_are_409) {

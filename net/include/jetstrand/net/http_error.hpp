@@ -10,7 +10,7 @@
 
 namespace jetstrand::net {
 
-// 400 for -1003/-900; 404 for -1203/-1811; 409 for state and sequence errors; 500 for I/O,
+// 400 for -1003/-900; 404 for -1203/-1811/-1601; 409 for state and sequence errors; 500 for I/O,
 // verify and anything outside the jet category; 503 for operation_aborted (shutting down).
 // Routes that must say 404 for an unknown instance (whose JET code stays -1003) pass the
 // status explicitly.
