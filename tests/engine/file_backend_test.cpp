@@ -9,6 +9,8 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include "support/both_backends.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -70,13 +72,6 @@ struct backend_fixture {
 };
 
 }  // namespace
-
-// Each case runs once per backend, as two CTest tests (<name>_io_uring, <name>_thread_pool).
-#define BOTH_BACKENDS(name)                                                   \
-  static void name(backend_kind);                                             \
-  BOOST_AUTO_TEST_CASE(name##_io_uring) { name(backend_kind::io_uring); }     \
-  BOOST_AUTO_TEST_CASE(name##_thread_pool) { name(backend_kind::thread_pool); } \
-  static void name(backend_kind kind)
 
 BOOST_AUTO_TEST_SUITE(file_backends)
 

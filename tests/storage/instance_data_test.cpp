@@ -6,6 +6,8 @@
 #include "jetstrand/error.hpp"
 #include "storage/database_file.hpp"
 
+#include "support/both_backends.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -52,17 +54,20 @@ void check_model(instance& inst, const std::string& db, const std::map<std::stri
     ++it;
   }
 }
+// The current header of a database file, and which slot it is in.
+storage::database_header read_header(const std::filesystem::path& path, std::uint32_t& slot) {
+  storage::database_header h;
+  std::ifstream in(path, std::ios::binary);
+  std::vector<unsigned char> start(2 * 32768);
+  in.read(reinterpret_cast<char*>(start.data()), static_cast<std::streamsize>(start.size()));
+  BOOST_TEST_REQUIRE(storage::decode_headers(start.data(), static_cast<std::size_t>(in.gcount()), h, slot));
+  return h;
+}
 std::filesystem::path db_path(test::engine_fixture& f, const std::string& inst, const std::string& db) {
   return f.dir.path() / "data" / inst / "databases" / (db + ".jdb");
 }
 
 }  // namespace
-
-#define BOTH_BACKENDS(name)                                                   \
-  static void name(backend_kind);                                             \
-  BOOST_AUTO_TEST_CASE(name##_io_uring) { name(backend_kind::io_uring); }     \
-  BOOST_AUTO_TEST_CASE(name##_thread_pool) { name(backend_kind::thread_pool); } \
-  static void name(backend_kind kind)
 
 BOOST_AUTO_TEST_SUITE(instance_data)
 
@@ -196,14 +201,8 @@ BOOST_AUTO_TEST_CASE(a_flipped_byte_in_a_page_is_detected_not_returned) {
   BOOST_TEST(!storage::database_file::verify(path));
 
   // Flip one byte in the root page (the header says which).
-  storage::database_header h;
   std::uint32_t slot;
-  {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<unsigned char> start(2 * 32768);
-    in.read(reinterpret_cast<char*>(start.data()), static_cast<std::streamsize>(start.size()));
-    BOOST_TEST_REQUIRE(storage::decode_headers(start.data(), static_cast<std::size_t>(in.gcount()), h, slot));
-  }
+  auto h = read_header(path, slot);
   {
     std::fstream io(path, std::ios::binary | std::ios::in | std::ios::out);
     io.seekg(static_cast<std::streamoff>(h.root) * h.page_size + 1000);
@@ -229,14 +228,8 @@ BOOST_AUTO_TEST_CASE(a_damaged_newest_header_falls_back_and_the_log_fills_the_ga
   BOOST_TEST_REQUIRE(!f.terminate(*inst));  // a second checkpoint: the newer header
 
   auto path = db_path(f, "hdr", "d");
-  storage::database_header h;
   std::uint32_t slot;
-  {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<unsigned char> start(2 * 32768);
-    in.read(reinterpret_cast<char*>(start.data()), static_cast<std::streamsize>(start.size()));
-    BOOST_TEST_REQUIRE(storage::decode_headers(start.data(), static_cast<std::size_t>(in.gcount()), h, slot));
-  }
+  auto h = read_header(path, slot);
   {
     std::fstream io(path, std::ios::binary | std::ios::in | std::ios::out);
     io.seekp(static_cast<std::streamoff>(slot) * h.page_size + 50);
