@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(pinned_snapshot_pages_are_never_rewritten) {
 
   // The pinned header and those pages still form the old tree, whole.
   std::string image(reinterpret_cast<const char*>(snap.header_page.data()), snap.header_page.size());
-  image += image;  // both header slots
+  image.append(reinterpret_cast<const char*>(snap.header_page_1.data()), snap.header_page_1.size());
   image += before;
   auto copy = f.dir / "copy.jdb";
   std::ofstream(copy, std::ios::binary).write(image.data(), static_cast<std::streamsize>(image.size()));
@@ -171,6 +171,34 @@ BOOST_AUTO_TEST_CASE(pinned_snapshot_pages_are_never_rewritten) {
   db->set_applied_lsn(20);
   f.checkpoint(*db);
   BOOST_TEST(db->header().page_count == grown);
+}
+
+BOOST_AUTO_TEST_CASE(pin_takes_the_durable_header_not_the_one_being_written) {
+  strand_fixture f;
+  error_code ec;
+  auto db = database_file::create(f.files, f.strand, f.dir / "d.jdb", "d", 4096, 0, ec);
+  BOOST_TEST_REQUIRE(!ec);
+  db->tree().put("a", "1");
+  db->set_applied_lsn(5);
+  f.checkpoint(*db);
+  db->tree().put("b", "2");
+  db->set_applied_lsn(9);
+  std::optional<error_code> r;
+  pinned_snapshot snap;
+  boost::asio::post(f.strand, [&] {
+    db->checkpoint([&](error_code e) { r = e; });  // serialized now, written later
+    BOOST_TEST(db->checkpoint_running());
+    snap = db->pin();
+  });
+  test::run_until(f.io, [&] { return r.has_value(); });
+  BOOST_TEST(snap.lsn == 5u);  // not 9: that header was not durable yet
+  database_header h;
+  std::uint32_t slot;
+  std::vector<unsigned char> both(snap.header_page);
+  both.insert(both.end(), snap.header_page_1.begin(), snap.header_page_1.end());
+  BOOST_TEST_REQUIRE(decode_headers(both.data(), both.size(), h, slot));
+  BOOST_TEST(h.lsn == 5u);
+  db->unpin();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

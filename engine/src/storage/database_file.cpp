@@ -164,6 +164,7 @@ database_file::database_file(io::file f, strand s, std::filesystem::path path,
       strand_(std::move(s)),
       path_(std::move(path)),
       header_(std::move(h)),
+      durable_header_(header_),
       tree_(std::move(tree)),
       applied_lsn_(header_.lsn),
       free_(std::move(free_pages)) {}
@@ -333,6 +334,7 @@ void database_file::write_header_then(std::uint64_t seq, done_handler done) {
 
 void database_file::finish_checkpoint(error_code ec) {
   if (!ec) {
+    durable_header_ = header_;
     // The new header is durable: what this checkpoint freed is free (unless pinned).
     auto& target = pins_ > 0 ? held_ : free_;
     target.insert(target.end(), freeing_.begin(), freeing_.end());
@@ -365,10 +367,11 @@ pinned_snapshot database_file::pin() {
     free_.clear();
   }
   pinned_snapshot s;
-  s.header_page = encode_header(header_, 0);
-  s.page_count = header_.page_count;
-  s.page_size = header_.page_size;
-  s.lsn = header_.lsn;
+  s.header_page = encode_header(durable_header_, 0);
+  s.header_page_1 = encode_header(durable_header_, 1);
+  s.page_count = durable_header_.page_count;
+  s.page_size = durable_header_.page_size;
+  s.lsn = durable_header_.lsn;
   return s;
 }
 

@@ -38,9 +38,10 @@ struct database_header {
 };
 
 // A snapshot kept unchanged on disk while pinned: pages [2, page_count) as of the pin, and
-// the header bytes to use in place of pages 0 and 1.
+// the header bytes to use in place of pages 0 and 1 (sealed as page 0 and as page 1).
 struct pinned_snapshot {
-  std::vector<unsigned char> header_page;
+  std::vector<unsigned char> header_page;  // slot 0
+  std::vector<unsigned char> header_page_1;
   std::uint32_t page_count = 0;
   std::uint32_t page_size = 0;
   std::uint64_t lsn = 0;
@@ -86,6 +87,8 @@ class database_file {
   void checkpoint(done_handler done);
   bool checkpoint_running() const noexcept { return checkpointing_; }
 
+  // Pins the last durable snapshot. Call it when no checkpoint is running (a running one is
+  // writing pages that were free): the backup checkpoints first and pins in the completion.
   pinned_snapshot pin();
   void unpin();
 
@@ -110,7 +113,8 @@ class database_file {
   io::file file_;
   strand strand_;
   std::filesystem::path path_;
-  database_header header_;
+  database_header header_;          // in memory: runs ahead during a checkpoint
+  database_header durable_header_;  // what the file's newest header copy says
   btree tree_;
   std::uint64_t applied_lsn_;
   bool header_changed_ = false;
