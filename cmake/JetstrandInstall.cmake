@@ -7,7 +7,7 @@ install(TARGETS jetstrand_engine jetstrand_backup jetstrand_net EXPORT jetstrand
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY engine/include/ net/include/
+install(DIRECTORY engine/include/ backup/include/ net/include/
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} OPTIONAL)
 if(TARGET jetstrand)
   install(TARGETS jetstrand RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -82,6 +82,12 @@ error_code backup_state::close(std::uint32_t handle) {
 
 error_code backup_state::truncate_log_info() const { return usable(); }
 
+error_code backup_state::check_log_info() const {
+  if (auto ec = usable()) return ec;
+  if (!handles_.empty()) return jet_errc::invalid_backup_sequence;
+  return {};
+}
+
 error_code backup_state::truncate_log() const {
   if (auto ec = usable()) return ec;
   if (!handles_.empty() || !log_info_done_) return jet_errc::invalid_backup_sequence;

@@ -4,6 +4,8 @@
 // succeeds and updates the state. The async layer (read chains, the stop's cancellation)
 // drives it on the instance's strand and does the I/O.
 
+#include "jetstrand/backup/backup_types.hpp"
+
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
@@ -16,15 +18,8 @@
 
 namespace jetstrand::backup {
 
-// begin() flags (ESE grbits): anything else is -900.
-inline constexpr unsigned backup_incremental = 0x1;
-// end() modes: exactly one of them, else -1003.
-inline constexpr unsigned end_normal = 0x1;
-inline constexpr unsigned end_abort = 0x2;
-
 enum class instance_phase { created, starting, running, terminating, terminated };
 enum class file_kind { database, log };
-enum class end_result { completed, aborted };
 
 // What begin() needs to know about the instance.
 struct begin_context {
@@ -68,6 +63,8 @@ class backup_state {
   // First call: `roll()` gives the new log generation, which fixes [low, high).
   template <typename Roll>
   boost::system::error_code log_info(Roll&& roll);
+  // log_info's checks alone (-520, -801, -521), for a caller whose roll is asynchronous.
+  boost::system::error_code check_log_info() const;
   boost::system::error_code truncate_log_info() const;
   boost::system::error_code truncate_log() const;
   boost::system::error_code end(unsigned mode, end_result& result);

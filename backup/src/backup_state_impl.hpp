@@ -29,8 +29,7 @@ boost::system::error_code backup_state::open(std::string_view name, Lookup&& loo
 
 template <typename Roll>
 boost::system::error_code backup_state::log_info(Roll&& roll) {
-  if (auto ec = usable()) return ec;
-  if (!handles_.empty()) return jet_errc::invalid_backup_sequence;
+  if (auto ec = check_log_info()) return ec;
   if (!log_info_done_) {
     std::uint32_t high = roll();
     gen_high_ = high;

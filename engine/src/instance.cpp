@@ -1,6 +1,7 @@
 #include "jetstrand/instance.hpp"
 
 #include "instance_registry.hpp"
+#include "jetstrand/instance_extension.hpp"
 #include "storage/instance_storage.hpp"
 
 #include <ostream>
@@ -72,10 +73,14 @@ void instance::terminate_on_strand(terminate_mode mode, done_fn done) {
   if (state_ == instance_state::terminating || state_ == instance_state::terminated) {
     return done(jet_errc::invalid_parameter);
   }
+  for (auto& [type, ext] : extensions_) {
+    if (auto ec = ext->can_terminate(mode)) return done(ec);  // nothing changed yet
+  }
   set_state(instance_state::terminating);
   auto finish = [self = shared_from_this(), mode, done = std::move(done)](
                     boost::system::error_code ec) {
     self->storage_.reset();
+    self->extensions_.clear();
     self->lock_.release();
     self->set_state(instance_state::terminated);
     self->publish_databases();
@@ -85,26 +90,48 @@ void instance::terminate_on_strand(terminate_mode mode, done_fn done) {
         << (ec ? ": " + ec.message() : std::string());
     done(ec);
   };
-  if (storage_) {
-    storage_->close(std::move(finish));
-  } else {
-    finish({});
+  run_terminate_hooks(mode, 0, [self = shared_from_this(), finish = std::move(finish)]() mutable {
+    if (self->storage_) {
+      self->storage_->close(std::move(finish));
+    } else {
+      finish({});
+    }
+  });
+}
+
+void instance::run_terminate_hooks(terminate_mode mode, std::size_t from,
+                                   std::function<void()> done) {
+  auto it = extensions_.begin();
+  std::advance(it, static_cast<long>(std::min(from, extensions_.size())));
+  if (it == extensions_.end()) return done();
+  it->second->on_terminate(mode, [self = shared_from_this(), mode, from, done = std::move(done)]() mutable {
+    self->run_terminate_hooks(mode, from + 1, std::move(done));
+  });
+}
+
+boost::system::error_code instance::databases_changeable() {
+  for (auto& [type, ext] : extensions_) {
+    if (auto ec = ext->can_change_databases()) return ec;
   }
+  return {};
 }
 
 boost::system::error_code instance::create_database_on_strand(const std::string& name) {
+  if (auto ec = databases_changeable()) return ec;
   auto ec = storage_->create_database(name);
   publish_databases();
   return ec;
 }
 
 boost::system::error_code instance::attach_database_on_strand(const std::string& name) {
+  if (auto ec = databases_changeable()) return ec;
   auto ec = storage_->attach_database(name);
   publish_databases();
   return ec;
 }
 
 void instance::detach_database_on_strand(const std::string& name, done_fn done) {
+  if (auto ec = databases_changeable()) return done(ec);
   storage_->detach_database(name, [self = shared_from_this(), done = std::move(done)](
                                       boost::system::error_code ec) {
     self->publish_databases();

@@ -21,8 +21,10 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <typeindex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +47,7 @@ class instance_registry;
 namespace storage {
 class instance_storage;
 }
+class instance_extension;
 
 class instance : public std::enable_shared_from_this<instance> {
  public:
@@ -90,8 +93,9 @@ class instance : public std::enable_shared_from_this<instance> {
   }
 
   // --- Databases (ESE JetCreateDatabase / JetAttachDatabase / JetDetachDatabase) ---
-  // void(error_code). -1029 unless running; -1003 for an invalid name; -1201 if it exists
-  // (create) or is attached (attach); -1203 if there is no such database (attach, detach).
+  // void(error_code). -1029 unless running; -505 while a backup is open; -1003 for an
+  // invalid name; -1201 if it exists (create) or is attached (attach); -1203 if there is no
+  // such database (attach, detach).
   template <typename Token>
   auto async_create_database(std::string name, Token&& token) {
     return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
@@ -182,6 +186,14 @@ class instance : public std::enable_shared_from_this<instance> {
   io::file_service& files() noexcept { return *files_; }
   logger& log() noexcept { return log_; }
   storage::instance_storage* storage() noexcept { return storage_.get(); }
+  // The instance's extension of type T (derived from instance_extension, constructible from
+  // instance&), made on first use. Strand only.
+  template <typename T>
+  T& extension() {
+    auto& slot = extensions_[std::type_index(typeid(T))];
+    if (!slot) slot = std::make_shared<T>(*this);
+    return static_cast<T&>(*slot);
+  }
 
  private:
   friend class engine;
@@ -228,6 +240,7 @@ class instance : public std::enable_shared_from_this<instance> {
   void checkpoint_on_strand(done_fn done);
   storage_stats stats_on_strand();
   void publish_databases();
+  boost::system::error_code databases_changeable();
   void set_state(instance_state s) noexcept;
 
   const std::string name_;
@@ -246,6 +259,8 @@ class instance : public std::enable_shared_from_this<instance> {
   detail::directory_lock lock_;
   logger log_;
   std::unique_ptr<storage::instance_storage> storage_;
+  std::map<std::type_index, std::shared_ptr<instance_extension>> extensions_;
+  void run_terminate_hooks(terminate_mode mode, std::size_t from, std::function<void()> done);
 };
 
 }  // namespace jetstrand

@@ -1,0 +1,85 @@
+#pragma once
+// One instance's streaming backup (SPEC §3) on the instance's strand: the state machine of
+// backup_state.hpp plus the I/O. Used through streaming_backup.hpp; every method runs on
+// the strand and calls its callback there.
+
+#include "jetstrand/backup/backup_types.hpp"
+#include "jetstrand/instance.hpp"
+#include "jetstrand/instance_extension.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jetstrand::backup {
+
+class backup_state;
+
+struct log_range {
+  std::vector<std::string> files;  // the logs of the copy range, oldest first
+  std::uint32_t generation_low = 0;
+  std::uint32_t generation_high = 0;  // exclusive
+};
+
+struct backup_options {
+  std::size_t chunk_size = 64 * 1024;  // bytes per step of a read chain
+  std::size_t max_open_files = 16;     // -1020 past it
+};
+
+class backup_session : public instance_extension {
+ public:
+  using done_fn = std::function<void(boost::system::error_code)>;
+
+  explicit backup_session(instance& inst);
+  ~backup_session() override;
+
+  void set_options(const backup_options& o);
+  void begin(unsigned flags, done_fn done);
+  boost::system::error_code attach_info(std::vector<std::string>& files);
+  boost::system::error_code open(const std::string& name, std::uint32_t& handle,
+                                 std::uint64_t& size);
+  // Fills `buffer` from the handle's position (0 bytes at the end). `caller_cancelled` is
+  // polled between chunks (operation_aborted); a stop ends it with -801. Either way the
+  // bytes delivered so far are reported.
+  void read(std::uint32_t handle, boost::asio::mutable_buffer buffer,
+            std::function<bool()> caller_cancelled,
+            std::function<void(boost::system::error_code, std::size_t)> done);
+  boost::system::error_code close(std::uint32_t handle);
+  void log_info(std::function<void(boost::system::error_code, log_range)> done);
+  boost::system::error_code truncate_log_info(std::vector<std::string>& files);
+  boost::system::error_code truncate_log();
+  boost::system::error_code end(unsigned mode, end_result& result);
+  // Sets the stop and emits terminal cancellation to every read chain in flight.
+  void stop();
+
+  std::size_t reads_in_flight() const noexcept { return chains_.size(); }
+  const backup_state& state() const noexcept { return *state_; }
+
+  boost::system::error_code can_change_databases() override;  // -505 while open
+  boost::system::error_code can_terminate(terminate_mode mode) override;
+  void on_terminate(terminate_mode mode, std::function<void()> done) override;
+
+ private:
+  struct handle_io;
+  struct chain;
+  struct pinned_database;
+  void step(std::shared_ptr<chain> c);
+  void finish(const std::shared_ptr<chain>& c, boost::system::error_code ec);
+  void release_all();
+
+  instance& inst_;
+  backup_options options_;
+  std::unique_ptr<backup_state> state_;
+  std::map<std::uint32_t, std::shared_ptr<handle_io>> io_;
+  std::map<std::string, std::shared_ptr<pinned_database>> pinned_;  // by database name
+  std::list<std::shared_ptr<chain>> chains_;
+  std::vector<std::function<void()>> idle_waiters_;  // waiting for chains_ to empty
+};
+
+}  // namespace jetstrand::backup

@@ -1,0 +1,363 @@
+#include "jetstrand/backup/backup_session.hpp"
+
+#include "backup_state.hpp"
+#include "jetstrand/error.hpp"
+#include "storage/instance_storage.hpp"
+#include "storage/page.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace jetstrand::backup {
+
+using boost::system::error_code;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr int read_attempts = 3;
+const std::string db_suffix = ".jdb";
+
+bool parse_log_name(std::string_view name, std::uint32_t& gen) {
+  if (name.size() != 16 || name.substr(0, 4) != "gen-" || name.substr(12) != ".log") return false;
+  gen = 0;
+  for (char c : name.substr(4, 8)) {
+    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (v < 0) return false;
+    gen = gen << 4 | static_cast<std::uint32_t>(v);
+  }
+  return true;
+}
+}  // namespace
+
+// What an open handle reads from: its file and, for a database, the pinned headers.
+struct backup_session::handle_io {
+  io::file file;
+  file_kind kind;
+  std::uint32_t page_size = 0;
+  std::vector<unsigned char> headers;  // pages 0 and 1 of the pinned snapshot
+};
+
+struct backup_session::chain {
+  std::uint32_t handle;
+  boost::asio::mutable_buffer buffer;
+  std::size_t delivered = 0;
+  std::function<bool()> caller_cancelled;
+  std::function<void(error_code, std::size_t)> done;
+  std::shared_ptr<handle_io> io;
+  boost::asio::cancellation_signal signal;  // emitted by stop(), on the strand
+  std::vector<unsigned char> chunk;
+  int attempts = 0;
+};
+
+// A database's snapshot for this backup.
+struct backup_session::pinned_database {
+  storage::pinned_snapshot snapshot;
+};
+
+backup_session::backup_session(instance& inst)
+    : inst_(inst), state_(std::make_unique<backup_state>(options_.max_open_files)) {}
+
+backup_session::~backup_session() { release_all(); }
+
+void backup_session::set_options(const backup_options& o) {
+  options_ = o;
+  if (!state_->is_open()) state_ = std::make_unique<backup_state>(o.max_open_files);
+}
+
+void backup_session::begin(unsigned flags, done_fn done) {
+  auto* storage = inst_.storage();
+  begin_context ctx;
+  switch (inst_.state()) {
+    case instance_state::created: ctx.phase = instance_phase::created; break;
+    case instance_state::starting: ctx.phase = instance_phase::starting; break;
+    case instance_state::running: ctx.phase = instance_phase::running; break;
+    case instance_state::terminating: ctx.phase = instance_phase::terminating; break;
+    case instance_state::terminated: ctx.phase = instance_phase::terminated; break;
+  }
+  if (storage) {
+    ctx.checkpoint_generation = storage->checkpoint_generation();
+    ctx.every_database_fully_backed_up = true;
+    ctx.last_backup_generation_high = ~0u;
+    for (const auto& name : storage->database_names()) {
+      const auto& h = storage->find(name)->header();
+      if (!h.last_full_backup_lsn) ctx.every_database_fully_backed_up = false;
+      ctx.last_backup_generation_high = std::min(ctx.last_backup_generation_high, h.last_backup_gen_high);
+    }
+    if (ctx.last_backup_generation_high == ~0u) ctx.last_backup_generation_high = ctx.checkpoint_generation;
+  }
+  if (auto ec = state_->begin(flags, ctx)) return done(ec);
+  if (state_->incremental()) return done({});
+  // A full backup copies a snapshot of each database: checkpoint first (a smaller log range,
+  // and no checkpoint is running when its completion runs), then pin.
+  storage->checkpoint([this, done = std::move(done)](error_code ec) {
+    if (ec) {
+      end_result ignored;
+      state_->end(end_abort, ignored);
+      return done(ec);
+    }
+    auto* storage = inst_.storage();
+    for (const auto& name : storage->database_names()) {
+      pinned_[name] = std::make_shared<pinned_database>(pinned_database{storage->find(name)->pin()});
+    }
+    done({});
+  });
+}
+
+error_code backup_session::attach_info(std::vector<std::string>& files) {
+  if (auto ec = state_->attach_info()) return ec;
+  files.clear();
+  for (const auto& [name, pin] : pinned_) files.push_back(name + db_suffix);
+  return {};
+}
+
+error_code backup_session::open(const std::string& name, std::uint32_t& handle, std::uint64_t& size) {
+  auto* storage = inst_.storage();
+  std::shared_ptr<pinned_database> pin;
+  auto lookup = [&](std::string_view n) -> std::optional<file_lookup> {
+    if (!storage) return std::nullopt;
+    if (n.size() > db_suffix.size() && n.substr(n.size() - db_suffix.size()) == db_suffix) {
+      std::string db(n.substr(0, n.size() - db_suffix.size()));
+      if (!storage->find(db)) return std::nullopt;
+      auto it = pinned_.find(db);
+      if (it == pinned_.end()) {
+        // Attached but not part of this backup: a database in the log phase is -521 anyway.
+        if (state_->in_log_phase()) return file_lookup{file_kind::database, 0, 0};
+        return std::nullopt;
+      }
+      pin = it->second;
+      return file_lookup{file_kind::database,
+                         std::uint64_t{pin->snapshot.page_count} * pin->snapshot.page_size, 0};
+    }
+    std::uint32_t gen;
+    if (!parse_log_name(n, gen)) return std::nullopt;
+    std::error_code sec;
+    auto bytes = fs::file_size(storage->log_directory() / std::string(n), sec);
+    if (sec) return std::nullopt;
+    return file_lookup{file_kind::log, bytes, gen};
+  };
+  if (auto ec = state_->open(name, lookup, handle)) return ec;
+  auto io = std::make_shared<handle_io>();
+  const auto* f = state_->file(handle);
+  io->kind = f->kind;
+  fs::path path = f->kind == file_kind::database
+                      ? inst_.directory() / "databases" / name
+                      : storage->log_directory() / name;
+  error_code ec;
+  io->file = inst_.files().open(path, io::open_mode::read_only, ec);
+  if (ec) {
+    state_->close(handle);
+    return ec;
+  }
+  if (pin) {
+    io->page_size = pin->snapshot.page_size;
+    io->headers = pin->snapshot.header_page;
+    io->headers.insert(io->headers.end(), pin->snapshot.header_page_1.begin(),
+                       pin->snapshot.header_page_1.end());
+  }
+  io_[handle] = std::move(io);
+  size = f->size;
+  return {};
+}
+
+void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buffer,
+                          std::function<bool()> caller_cancelled,
+                          std::function<void(error_code, std::size_t)> done) {
+  auto io = io_.find(handle);
+  const std::size_t page = (io != io_.end() && io->second->kind == file_kind::database)
+                               ? io->second->page_size
+                               : 1;
+  if (auto ec = state_->check_read(handle, buffer.size(), page)) return done(ec, 0);
+  auto c = std::make_shared<chain>();
+  c->handle = handle;
+  c->buffer = buffer;
+  c->caller_cancelled = std::move(caller_cancelled);
+  c->done = std::move(done);
+  c->io = io->second;
+  chains_.push_back(c);
+  step(std::move(c));
+}
+
+// One step of a read chain, on the strand: check for a stop or a cancellation, then read,
+// verify and deliver the next chunk. Nothing is checked while a chunk is in the kernel (the
+// file layer never interrupts I/O), so a stop ends a chain within one chunk.
+void backup_session::step(std::shared_ptr<chain> c) {
+  const open_file* f = state_->file(c->handle);
+  if (state_->stopped() || !f) return finish(c, jet_errc::backup_abort_by_server);
+  if (c->caller_cancelled()) return finish(c, boost::asio::error::operation_aborted);
+  const std::uint64_t pos = f->position;
+  const std::size_t want = static_cast<std::size_t>(
+      std::min<std::uint64_t>(c->buffer.size() - c->delivered, f->size - pos));
+  if (want == 0) return finish(c, {});
+  auto* out = static_cast<unsigned char*>(c->buffer.data()) + c->delivered;
+
+  if (c->io->kind == file_kind::database && pos < c->io->headers.size()) {
+    // The pinned snapshot's header pages come from memory, not from the live file.
+    auto n = std::min<std::size_t>(want, c->io->headers.size() - pos);
+    std::memcpy(out, c->io->headers.data() + pos, n);
+    state_->note_read(c->handle, n);
+    c->delivered += n;
+    return step(std::move(c));
+  }
+  std::size_t n = std::min(want, options_.chunk_size);
+  if (c->io->kind == file_kind::database) {
+    const std::size_t ps = c->io->page_size;
+    n = std::max(ps, n / ps * ps);
+  }
+  c->chunk.resize(n);
+  auto strand = inst_.get_executor();
+  c->io->file.async_read_at(
+      pos, boost::asio::buffer(c->chunk),
+      boost::asio::bind_cancellation_slot(
+          c->signal.slot(),
+          boost::asio::bind_executor(strand, [this, c, pos, n](error_code ec, std::size_t got) {
+            if (ec == boost::asio::error::operation_aborted) return step(c);  // the stop
+            if (ec) return finish(c, ec);
+            if (got != n) return finish(c, jet_errc::disk_io);  // the file is shorter than it was
+            if (c->io->kind == file_kind::database) {
+              const std::size_t ps = c->io->page_size;
+              for (std::size_t off = 0; off < n; off += ps) {
+                auto page_no = static_cast<std::uint32_t>((pos + off) / ps);
+                if (!storage::verify_page(c->chunk.data() + off, ps, page_no)) {
+                  if (++c->attempts < read_attempts) return step(c);  // read it again
+                  return finish(c, jet_errc::read_verify_failure);
+                }
+              }
+            }
+            c->attempts = 0;
+            std::memcpy(static_cast<unsigned char*>(c->buffer.data()) + c->delivered, c->chunk.data(), n);
+            state_->note_read(c->handle, n);
+            c->delivered += n;
+            step(c);
+          })));
+}
+
+void backup_session::finish(const std::shared_ptr<chain>& c, error_code ec) {
+  chains_.remove(c);
+  auto done = std::move(c->done);
+  if (chains_.empty()) {
+    auto waiters = std::move(idle_waiters_);
+    idle_waiters_.clear();
+    for (auto& w : waiters) w();
+  }
+  done(ec, c->delivered);
+}
+
+error_code backup_session::close(std::uint32_t handle) {
+  if (auto ec = state_->close(handle)) return ec;
+  io_.erase(handle);  // a chain still reading keeps its file
+  return {};
+}
+
+void backup_session::log_info(std::function<void(error_code, log_range)> done) {
+  if (auto ec = state_->check_log_info()) return done(ec, {});
+  auto report = [this, done](std::uint32_t high) {
+    auto ec = state_->log_info([high] { return high; });
+    log_range r;
+    if (!ec) {
+      r.generation_low = state_->generation_low();
+      r.generation_high = state_->generation_high();
+      auto* storage = inst_.storage();
+      for (auto g = r.generation_low; g < r.generation_high; ++g) {
+        auto path = storage::log_file_path(storage->log_directory(), g);
+        if (fs::exists(path)) r.files.push_back(path.filename().string());
+      }
+    }
+    done(ec, std::move(r));
+  };
+  if (state_->log_info_done()) return report(state_->generation_high());
+  inst_.storage()->log().roll([report, done](error_code ec, std::uint32_t gen) {
+    if (ec) return done(ec, {});
+    report(gen);
+  });
+}
+
+error_code backup_session::truncate_log_info(std::vector<std::string>& files) {
+  if (auto ec = state_->truncate_log_info()) return ec;
+  auto* storage = inst_.storage();
+  // Older than both what recovery needs and what this backup copies.
+  const auto keep_from = std::min(storage->checkpoint_generation(), state_->generation_low());
+  files.clear();
+  for (auto g : storage::list_generations(storage->log_directory())) {
+    if (g < keep_from) files.push_back(storage::log_file_path(storage->log_directory(), g).filename().string());
+  }
+  return {};
+}
+
+error_code backup_session::truncate_log() {
+  if (auto ec = state_->truncate_log()) return ec;
+  std::vector<std::string> files;
+  truncate_log_info(files);
+  for (const auto& f : files) {
+    std::error_code sec;
+    fs::remove(inst_.storage()->log_directory() / f, sec);
+    if (sec) return {sec.value(), boost::system::system_category()};
+  }
+  return {};
+}
+
+error_code backup_session::end(unsigned mode, end_result& result) {
+  const bool incremental = state_->incremental();
+  const auto high = state_->generation_high();
+  if (auto ec = state_->end(mode, result)) return ec;
+  if (result == end_result::completed) {
+    auto* storage = inst_.storage();
+    if (incremental) {
+      for (const auto& name : storage->database_names()) storage->find(name)->record_backup(0, high);
+    } else {
+      for (const auto& [name, pin] : pinned_) {
+        if (auto* db = storage->find(name)) db->record_backup(std::max<std::uint64_t>(1, pin->snapshot.lsn), high);
+      }
+    }
+  }
+  // Reads still in flight end at their next step (their handles are gone); the snapshots
+  // stay pinned until they have.
+  for (auto& c : chains_) c->signal.emit(boost::asio::cancellation_type::terminal);
+  if (chains_.empty()) {
+    release_all();
+  } else {
+    idle_waiters_.push_back([this] { if (!state_->is_open()) release_all(); });
+  }
+  return {};
+}
+
+void backup_session::release_all() {
+  if (auto* storage = inst_.storage()) {
+    for (const auto& [name, pin] : pinned_) {
+      if (auto* db = storage->find(name)) db->unpin();
+    }
+  }
+  pinned_.clear();
+  io_.clear();
+}
+
+void backup_session::stop() {
+  state_->stop();
+  if (!state_->stopped()) return;
+  for (auto& c : chains_) c->signal.emit(boost::asio::cancellation_type::terminal);
+}
+
+error_code backup_session::can_change_databases() {
+  return state_->is_open() ? error_code(jet_errc::backup_in_progress) : error_code{};
+}
+
+error_code backup_session::can_terminate(terminate_mode mode) {
+  if (mode == terminate_mode::complete && state_->is_open()) return jet_errc::backup_in_progress;
+  return {};
+}
+
+void backup_session::on_terminate(terminate_mode, std::function<void()> done) {
+  if (!state_->is_open()) return done();
+  stop();
+  auto finish_end = [this, done] {
+    end_result ignored;
+    end(end_abort, ignored);
+    done();
+  };
+  if (chains_.empty()) return finish_end();
+  idle_waiters_.push_back(finish_end);
+}
+
+}  // namespace jetstrand::backup

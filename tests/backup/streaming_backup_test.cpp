@@ -1,0 +1,309 @@
+// The streaming backup through its public async API: the whole sequence, the seed
+// statements S1-S9, caller cancellation, terminate interplay, and stops during reads.
+#include "support/engine_fixture.hpp"
+
+#include "jetstrand/backup/streaming_backup.hpp"
+#include "jetstrand/error.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <random>
+
+using namespace jetstrand;
+using namespace jetstrand::backup;
+using boost::system::error_code;
+
+namespace {
+
+engine_options small(instance_mode mode = instance_mode::multi) {
+  engine_options o;
+  o.mode = mode;
+  o.storage.page_size = 4096;
+  o.storage.log_file_size = 128 << 10;
+  o.storage.checkpoint_interval = std::chrono::milliseconds(20);
+  return o;
+}
+
+struct backup_fixture : test::engine_fixture {
+  explicit backup_fixture(engine_options o = small()) : test::engine_fixture(o, 2) {
+    inst = create("b");
+    BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("d", test::wait).get()));
+    for (int i = 0; i < 1500; ++i) {
+      BOOST_TEST_REQUIRE(!std::get<0>(inst->async_put("d", "k" + std::to_string(i), std::string(200, 'x'), test::wait).get()));
+    }
+  }
+  error_code begin(unsigned flags = 0) { return std::get<0>(async_begin_backup(inst, flags, test::wait).get()); }
+  std::pair<error_code, std::vector<std::string>> attach_info() {
+    auto [ec, f] = async_attach_info(inst, test::wait).get();
+    return {ec, f};
+  }
+  std::tuple<error_code, std::uint32_t, std::uint64_t> open(const std::string& name) {
+    return async_open_file(inst, name, test::wait).get();
+  }
+  std::pair<error_code, std::size_t> read(std::uint32_t h, std::vector<char>& buf) {
+    auto [ec, n] = async_read_file(inst, h, boost::asio::buffer(buf), test::wait).get();
+    return {ec, n};
+  }
+  error_code close(std::uint32_t h) { return std::get<0>(async_close_file(inst, h, test::wait).get()); }
+  std::pair<error_code, log_range> log_info() {
+    auto [ec, r] = async_log_info(inst, test::wait).get();
+    return {ec, r};
+  }
+  std::pair<error_code, end_result> end(unsigned mode = end_normal) {
+    auto [ec, r] = async_end_backup(inst, mode, test::wait).get();
+    return {ec, r};
+  }
+  error_code stop() { return std::get<0>(async_stop_backup(inst, test::wait).get()); }
+  // Opens, reads to the end and closes one file; returns its bytes.
+  std::string copy(const std::string& name) {
+    auto [ec, h, size] = open(name);
+    BOOST_TEST_REQUIRE(!ec, name << ": " << ec.message());
+    std::string out;
+    std::vector<char> buf(64 * 1024);
+    while (true) {
+      auto [rec, n] = read(h, buf);
+      BOOST_TEST_REQUIRE(!rec, rec.message());
+      if (n == 0) break;
+      out.append(buf.data(), n);
+    }
+    BOOST_TEST_REQUIRE(out.size() == size);
+    BOOST_TEST_REQUIRE(!close(h));
+    return out;
+  }
+
+  std::shared_ptr<instance> inst;
+};
+
+bool is(error_code ec, jet_errc e) { return ec == e; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(streaming_backup)
+
+BOOST_AUTO_TEST_CASE(full_sequence_completes_and_records_the_backup) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  auto [aec, files] = f.attach_info();
+  BOOST_TEST(!aec);
+  BOOST_TEST((files == std::vector<std::string>{"d.jdb"}));
+  auto db = f.copy("d.jdb");
+  BOOST_TEST(db.size() % 4096 == 0u);
+  auto [lec, range] = f.log_info();
+  BOOST_TEST_REQUIRE(!lec);
+  BOOST_TEST(range.generation_low <= range.generation_high);
+  for (const auto& log : range.files) f.copy(log);
+  auto [tec, doomed] = async_truncate_log_info(f.inst, test::wait).get();
+  BOOST_TEST(!tec);
+  BOOST_TEST(!std::get<0>(async_truncate_log(f.inst, test::wait).get()));
+  auto [eec, result] = f.end();
+  BOOST_TEST(!eec);
+  BOOST_TEST((result == end_result::completed));
+  // The database now has a full backup: an incremental may begin (else -560).
+  BOOST_TEST(!std::get<0>(f.inst->async_checkpoint(test::wait).get()));
+  BOOST_TEST(!f.begin(backup_incremental));
+  BOOST_TEST(!f.end(end_abort).first);
+}
+
+BOOST_AUTO_TEST_CASE(incremental_without_a_full_backup_is_560) {
+  backup_fixture f;
+  BOOST_TEST(is(f.begin(backup_incremental), jet_errc::missing_full_backup));
+  BOOST_TEST(is(f.begin(0x40), jet_errc::invalid_grbit));
+  BOOST_TEST(!f.begin());
+  BOOST_TEST(is(f.begin(), jet_errc::backup_in_progress));
+}
+
+BOOST_AUTO_TEST_CASE(s1_s5_s7_s8_after_a_stop_only_close_and_end_work) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  auto [oec, h, size] = f.open("d.jdb");
+  BOOST_TEST_REQUIRE(!oec);
+  BOOST_TEST(!f.stop());
+  BOOST_TEST(!f.stop());  // idempotent
+  std::vector<char> buf(8192);
+  BOOST_TEST(is(f.read(h, buf).first, jet_errc::backup_abort_by_server));  // S7: progress fails
+  BOOST_TEST(is(f.attach_info().first, jet_errc::backup_abort_by_server));
+  BOOST_TEST(is(std::get<0>(f.open("d.jdb")), jet_errc::backup_abort_by_server));
+  BOOST_TEST(is(f.log_info().first, jet_errc::backup_abort_by_server));
+  BOOST_TEST(is(std::get<0>(async_truncate_log_info(f.inst, test::wait).get()), jet_errc::backup_abort_by_server));
+  BOOST_TEST(is(std::get<0>(async_truncate_log(f.inst, test::wait).get()), jet_errc::backup_abort_by_server));
+  BOOST_TEST(is(f.begin(), jet_errc::backup_in_progress));  // still open until ended
+  BOOST_TEST(!f.close(h));                                  // S8
+  auto [eec, result] = f.end();                             // S8
+  BOOST_TEST(!eec);
+  BOOST_TEST((result == end_result::aborted));
+  // A new backup begins and completes.
+  BOOST_TEST_REQUIRE(!f.begin());
+  f.copy("d.jdb");
+  BOOST_TEST(!f.log_info().first);
+  BOOST_TEST((f.end().second == end_result::completed));
+}
+
+BOOST_AUTO_TEST_CASE(s2_legacy_stop_in_one_instance_mode) {
+  backup_fixture f(small(instance_mode::one));
+  BOOST_TEST_REQUIRE(!f.begin());
+  BOOST_TEST(!std::get<0>(async_stop_backup(*f.eng, test::wait).get()));
+  BOOST_TEST(is(f.attach_info().first, jet_errc::backup_abort_by_server));
+  BOOST_TEST((f.end().second == end_result::aborted));
+}
+
+BOOST_AUTO_TEST_CASE(s3_s6_legacy_stop_in_multi_instance_mode_fails_and_changes_nothing) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  BOOST_TEST(is(std::get<0>(async_stop_backup(*f.eng, test::wait).get()), jet_errc::running_in_multi_instance_mode));
+  BOOST_TEST(!f.attach_info().first);  // the backup goes on
+  f.copy("d.jdb");
+  BOOST_TEST(!f.log_info().first);
+  BOOST_TEST((f.end().second == end_result::completed));
+}
+
+BOOST_AUTO_TEST_CASE(s4_s6_stop_of_an_instance_not_running_is_1003_and_changes_nothing) {
+  backup_fixture f;
+  error_code ec;
+  auto idle = f.eng->create_instance("idle", ec);  // created, never initialised
+  BOOST_TEST(is(std::get<0>(async_stop_backup(idle, test::wait).get()), jet_errc::invalid_parameter));
+  auto gone = f.create("gone");
+  BOOST_TEST(!f.terminate(*gone));
+  BOOST_TEST(is(std::get<0>(async_stop_backup(gone, test::wait).get()), jet_errc::invalid_parameter));
+  // The running instance's backup is untouched.
+  BOOST_TEST_REQUIRE(!f.begin());
+  BOOST_TEST(!f.attach_info().first);
+  BOOST_TEST(!f.end(end_abort).first);
+}
+
+BOOST_AUTO_TEST_CASE(stop_without_a_backup_has_no_effect_on_the_next) {
+  backup_fixture f;
+  BOOST_TEST(!f.stop());
+  BOOST_TEST_REQUIRE(!f.begin());
+  BOOST_TEST(!f.attach_info().first);
+  BOOST_TEST(!f.end(end_abort).first);
+}
+
+BOOST_AUTO_TEST_CASE(caller_cancellation_ends_one_read_and_keeps_the_backup) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  auto [oec, h, size] = f.open("d.jdb");
+  BOOST_TEST_REQUIRE(!oec);
+  std::vector<char> buf(size);
+  auto mine = boost::asio::make_strand(f.io);
+  boost::asio::cancellation_signal signal;
+  std::promise<std::pair<error_code, std::size_t>> result;
+  boost::asio::post(mine, [&] {
+    async_read_file(f.inst, h, boost::asio::buffer(buf),
+                    boost::asio::bind_cancellation_slot(signal.slot(), boost::asio::bind_executor(mine, [&](error_code ec, std::size_t n) {
+                      result.set_value({ec, n});
+                    })));
+    signal.emit(boost::asio::cancellation_type::terminal);
+  });
+  auto [ec, n] = result.get_future().get();
+  BOOST_TEST((ec == boost::asio::error::operation_aborted));
+  BOOST_TEST(n < size);
+  // The backup goes on: the rest of the file reads fine.
+  std::vector<char> rest(size);
+  auto [rec, more] = f.read(h, rest);
+  BOOST_TEST(!rec);
+  BOOST_TEST(n + more == size);
+  BOOST_TEST(!f.close(h));
+  BOOST_TEST(!f.end(end_abort).first);
+}
+
+BOOST_AUTO_TEST_CASE(terminate_complete_is_505_and_abrupt_ends_the_backup) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  BOOST_TEST(is(f.terminate(*f.inst, terminate_mode::complete), jet_errc::backup_in_progress));
+  BOOST_TEST((f.inst->state() == instance_state::running));
+  BOOST_TEST(is(std::get<0>(f.inst->async_create_database("e", test::wait).get()), jet_errc::backup_in_progress));
+  auto [oec, h, size] = f.open("d.jdb");
+  BOOST_TEST_REQUIRE(!oec);
+  std::vector<char> buf(size);
+  auto reading = async_read_file(f.inst, h, boost::asio::buffer(buf), test::wait);
+  BOOST_TEST(!f.terminate(*f.inst, terminate_mode::abrupt));
+  auto [rec, n] = reading.get();
+  BOOST_TEST((!rec || rec == jet_errc::backup_abort_by_server));
+  BOOST_TEST((f.inst->state() == instance_state::terminated));
+  // Reopened, the instance backs up again.
+  f.inst = f.create("b");
+  BOOST_TEST(!f.begin());
+  BOOST_TEST(!f.end(end_abort).first);
+}
+
+BOOST_AUTO_TEST_CASE(open_files_are_limited) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  std::vector<std::uint32_t> handles;
+  for (int i = 0; i < 16; ++i) {
+    auto [ec, h, size] = f.open("d.jdb");
+    BOOST_TEST_REQUIRE(!ec);
+    handles.push_back(h);
+  }
+  BOOST_TEST(is(std::get<0>(f.open("d.jdb")), jet_errc::out_of_file_handles));
+  BOOST_TEST(!f.end(end_abort).first);
+}
+
+// S9 and the headline: stops from another thread at random moments while N read chains run
+// over a database being written to. Every chain completes exactly once, with -801 if the
+// stop caught it; end gives aborted; the next backup completes.
+BOOST_AUTO_TEST_CASE(stop_during_reads_from_another_thread) {
+  backup_fixture f;
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int i = 0; writing; ++i) {
+      f.inst->async_put("d", "w" + std::to_string(i % 3000), std::string(100, 'w'), test::wait).get();
+    }
+  });
+  std::mt19937 rng(42);
+  int stopped_chains = 0, trials = 0;
+  for (int chains : {1, 4, 16}) {
+    for (int trial = 0; trial < 25; ++trial, ++trials) {
+      BOOST_TEST_REQUIRE(!f.begin());
+      std::vector<std::uint32_t> handles;
+      std::vector<std::vector<char>> bufs;
+      for (int c = 0; c < chains; ++c) {
+        auto [ec, h, size] = f.open("d.jdb");
+        BOOST_TEST_REQUIRE(!ec);
+        handles.push_back(h);
+        bufs.emplace_back(static_cast<std::size_t>(size));
+      }
+      std::vector<std::atomic<int>> calls(static_cast<std::size_t>(chains));
+      std::vector<error_code> results(static_cast<std::size_t>(chains));
+      std::vector<std::promise<void>> done(static_cast<std::size_t>(chains));
+      for (int c = 0; c < chains; ++c) {
+        auto i = static_cast<std::size_t>(c);
+        async_read_file(f.inst, handles[i], boost::asio::buffer(bufs[i]), [&, i](error_code ec, std::size_t) {
+          results[i] = ec;
+          if (calls[i]++ == 0) done[i].set_value();
+        });
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 400));
+      std::thread stopper([&] { BOOST_TEST(!std::get<0>(async_stop_backup(f.inst, test::wait).get())); });
+      stopper.join();
+      for (auto& d : done) d.get_future().wait();
+      for (int c = 0; c < chains; ++c) {
+        auto i = static_cast<std::size_t>(c);
+        BOOST_TEST_REQUIRE((!results[i] || results[i] == jet_errc::backup_abort_by_server), results[i].message());
+        if (results[i]) ++stopped_chains;
+      }
+      for (auto h : handles) BOOST_TEST_REQUIRE(!f.close(h));
+      auto [eec, r] = f.end();
+      BOOST_TEST_REQUIRE(!eec);
+      BOOST_TEST_REQUIRE((r == end_result::aborted));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      for (int c = 0; c < chains; ++c) BOOST_TEST_REQUIRE(calls[static_cast<std::size_t>(c)].load() == 1);
+    }
+  }
+  writing = false;
+  writer.join();
+  BOOST_TEST(stopped_chains > 0, "no stop ever caught a chain in flight in " << trials << " trials");
+  // The instance is usable and the next full backup completes.
+  BOOST_TEST_REQUIRE(!f.begin());
+  f.copy("d.jdb");
+  auto [lec, range] = f.log_info();
+  BOOST_TEST_REQUIRE(!lec);
+  for (const auto& log : range.files) f.copy(log);
+  BOOST_TEST((f.end().second == end_result::completed));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
