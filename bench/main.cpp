@@ -1,4 +1,5 @@
 // jetstrand-bench: one subcommand per measurement, one JSON object per result line.
+#include "abort_bench.hpp"
 #include "file_read_bench.hpp"
 #include "storage_bench.hpp"
 
@@ -13,6 +14,7 @@ measurements:
   file-read   async file layer read throughput per backend vs a pread loop
   commit      durable commits per second and latency, 1 and 8 concurrent writers
   recovery    time to recover an instance whose log holds 100 MiB past its checkpoint
+  abort       stop-to-last-chain-completion latency of in-flight backup reads (in-process)
 
 'jetstrand-bench <measurement> --help' lists its options.
 )";
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
     if (what == "file-read") return jetstrand::bench::file_read(args.subspan(1));
     if (what == "commit") return jetstrand::bench::commit(args.subspan(1));
     if (what == "recovery") return jetstrand::bench::recovery(args.subspan(1));
+    if (what == "abort") return jetstrand::bench::abort_latency(args.subspan(1));
     std::cerr << "jetstrand-bench: unknown measurement '" << what << "'\n" << usage;
     return 2;
   } catch (const std::exception& e) {
