@@ -5,7 +5,7 @@
 //
 // Layout of the instance directory:
 //   databases/<name>.jdb   one file per database
-//   logs/gen-XXXXXXXX.log  the log generations
+//   logs/gen-<8 hex>.log   the log generations
 //   checkpoint             oldest generation needed, attached databases
 
 #include "jetstrand/log.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // The write-ahead log: generation files of a fixed size in one directory, named
-// gen-XXXXXXXX.log (8 hex digits). Each starts with a 4 KiB header (magic, generation,
+// gen-<8 hex digits>.log. Each starts with a 4 KiB header (magic, generation,
 // size, crc); records follow at 8-byte aligned offsets:
 //
 //   u32 crc32c of the rest | u32 payload length | u64 lsn | payload
