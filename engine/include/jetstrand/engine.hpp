@@ -126,11 +126,7 @@ template <typename Token>
 auto engine::async_shutdown(Token&& token) {
   return detail::async_on_strand(executor_, std::forward<Token>(token),
                                  [this](auto done) {
-                                   // std::function needs a copyable callable.
-                                   auto shared = std::make_shared<decltype(done)>(std::move(done));
-                                   shutdown_all([shared](boost::system::error_code ec) {
-                                     std::move(*shared)(ec);
-                                   });
+                                   shutdown_all(detail::make_copyable(std::move(done)));
                                  });
 }
 

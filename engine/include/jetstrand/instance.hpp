@@ -88,7 +88,7 @@ class instance : public std::enable_shared_from_this<instance> {
   template <typename Token>
   auto async_terminate(terminate_mode mode, Token&& token) {
     return on_strand(std::forward<Token>(token), [mode](instance& self, auto done) {
-      self.terminate_on_strand(mode, copyable(std::move(done)));
+      self.terminate_on_strand(mode, detail::make_copyable(std::move(done)));
     });
   }
 
@@ -112,7 +112,7 @@ class instance : public std::enable_shared_from_this<instance> {
   template <typename Token>
   auto async_detach_database(std::string name, Token&& token) {
     return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
-      self.detach_database_on_strand(name, copyable(std::move(done)));
+      self.detach_database_on_strand(name, detail::make_copyable(std::move(done)));
     });
   }
   // The attached databases, in name order (a snapshot; any thread).
@@ -127,7 +127,7 @@ class instance : public std::enable_shared_from_this<instance> {
   template <typename Token>
   auto async_commit(transaction t, Token&& token) {
     return on_running(std::forward<Token>(token), [t = std::move(t)](instance& self, auto done) mutable {
-      self.commit_on_strand(std::move(t), copyable(std::move(done)));
+      self.commit_on_strand(std::move(t), detail::make_copyable(std::move(done)));
     });
   }
   template <typename Token>
@@ -170,7 +170,7 @@ class instance : public std::enable_shared_from_this<instance> {
   template <typename Token>
   auto async_checkpoint(Token&& token) {
     return on_running(std::forward<Token>(token), [](instance& self, auto done) {
-      self.checkpoint_on_strand(copyable(std::move(done)));
+      self.checkpoint_on_strand(detail::make_copyable(std::move(done)));
     });
   }
   // void(error_code, storage_stats).
@@ -199,12 +199,6 @@ class instance : public std::enable_shared_from_this<instance> {
   friend class engine;
   using done_fn = std::function<void(boost::system::error_code)>;
 
-  // A move-only completion made copyable, for the std::function-based strand internals.
-  template <typename Done>
-  static auto copyable(Done done) {
-    auto shared = std::make_shared<Done>(std::move(done));
-    return [shared](boost::system::error_code ec) { std::move(*shared)(ec); };
-  }
   template <typename... Results, typename Token, typename Work>
   auto on_strand(Token&& token, Work work) {
     return detail::async_on_strand<Results...>(

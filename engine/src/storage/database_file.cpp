@@ -21,10 +21,12 @@ constexpr int read_attempts = 3;
 
 error_code system_error() { return {errno, boost::system::system_category()}; }
 
-bool read_exact(int fd, void* buf, std::size_t n, std::uint64_t off) {
-  auto p = static_cast<char*>(buf);
+// pread/pwrite until all `n` bytes moved: retries EINTR and short transfers; false on an
+// error or end of file.
+template <typename Syscall, typename Byte>
+bool transfer_exact(Syscall call, int fd, Byte* p, std::size_t n, std::uint64_t off) {
   while (n > 0) {
-    ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
+    ssize_t r = call(fd, p, n, static_cast<off_t>(off));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     p += r;
@@ -34,17 +36,12 @@ bool read_exact(int fd, void* buf, std::size_t n, std::uint64_t off) {
   return true;
 }
 
+bool read_exact(int fd, void* buf, std::size_t n, std::uint64_t off) {
+  return transfer_exact(::pread, fd, static_cast<char*>(buf), n, off);
+}
+
 bool write_exact(int fd, const void* buf, std::size_t n, std::uint64_t off) {
-  auto p = static_cast<const char*>(buf);
-  while (n > 0) {
-    ssize_t r = ::pwrite(fd, p, n, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-    off += static_cast<std::uint64_t>(r);
-  }
-  return true;
+  return transfer_exact(::pwrite, fd, static_cast<const char*>(buf), n, off);
 }
 
 void sync_directory(const std::filesystem::path& dir) {

@@ -27,10 +27,6 @@ auto on_session(const std::shared_ptr<instance>& inst, Token&& token, Work work)
         work(inst->extension<backup_session>(), std::move(done));
       });
 }
-template <typename Done>
-auto shared(Done done) {
-  return std::make_shared<Done>(std::move(done));
-}
 }  // namespace detail
 
 // void(error_code). Opens a backup (JetBeginExternalBackupInstance). A full backup first
@@ -38,8 +34,7 @@ auto shared(Done done) {
 template <typename Token>
 auto async_begin_backup(std::shared_ptr<instance> inst, unsigned flags, Token&& token) {
   return detail::on_session(inst, std::forward<Token>(token), [flags](backup_session& s, auto done) {
-    auto d = detail::shared(std::move(done));
-    s.begin(flags, [d](boost::system::error_code ec) { std::move(*d)(ec); });
+    s.begin(flags, jetstrand::detail::make_copyable(std::move(done)));
   });
 }
 
@@ -97,8 +92,7 @@ auto async_close_file(std::shared_ptr<instance> inst, std::uint32_t handle, Toke
 template <typename Token>
 auto async_log_info(std::shared_ptr<instance> inst, Token&& token) {
   return detail::on_session<log_range>(inst, std::forward<Token>(token), [](backup_session& s, auto done) {
-    auto d = detail::shared(std::move(done));
-    s.log_info([d](boost::system::error_code ec, log_range r) { std::move(*d)(ec, std::move(r)); });
+    s.log_info(jetstrand::detail::make_copyable(std::move(done)));
   });
 }
 
@@ -151,8 +145,7 @@ auto async_stop_backup(engine& eng, Token&& token) {
         boost::system::error_code ec;
         auto inst = eng.legacy_instance(ec);
         if (ec) return done(ec);
-        auto d = detail::shared(std::move(done));
-        async_stop_backup(std::move(inst), [d](boost::system::error_code e) { std::move(*d)(e); });
+        async_stop_backup(std::move(inst), jetstrand::detail::make_copyable(std::move(done)));
       });
 }
 

@@ -14,6 +14,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 
+#include <memory>
 #include <utility>
 
 namespace jetstrand::detail {
@@ -37,6 +38,16 @@ auto async_on_strand(const Strand& strand, Token&& token, Work&& work) {
         });
       },
       token, strand, std::forward<Work>(work));
+}
+
+// A move-only completion (such as async_on_strand's `done`) made copyable, for internals
+// that take std::function. Call the result at most once.
+template <typename Done>
+auto make_copyable(Done done) {
+  auto shared = std::make_shared<Done>(std::move(done));
+  return [shared](auto&&... results) {
+    std::move(*shared)(std::forward<decltype(results)>(results)...);
+  };
 }
 
 }  // namespace jetstrand::detail
