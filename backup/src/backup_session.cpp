@@ -4,6 +4,7 @@
 #include "jetstrand/error.hpp"
 #include "storage/instance_storage.hpp"
 #include "storage/page.hpp"
+#include "storage/write_ahead_log.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -19,17 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 constexpr int read_attempts = 3;
 const std::string db_suffix = ".jdb";
-
-bool parse_log_name(std::string_view name, std::uint32_t& gen) {
-  if (name.size() != 16 || name.substr(0, 4) != "gen-" || name.substr(12) != ".log") return false;
-  gen = 0;
-  for (char c : name.substr(4, 8)) {
-    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-    if (v < 0) return false;
-    gen = gen << 4 | static_cast<std::uint32_t>(v);
-  }
-  return true;
-}
 }  // namespace
 
 // What an open handle reads from: its file and, for a database, the pinned headers.
@@ -132,7 +122,7 @@ error_code backup_session::open(const std::string& name, std::uint32_t& handle, 
                          std::uint64_t{pin->snapshot.page_count} * pin->snapshot.page_size, 0};
     }
     std::uint32_t gen;
-    if (!parse_log_name(n, gen)) return std::nullopt;
+    if (!storage::parse_log_file_name(n, gen)) return std::nullopt;
     std::error_code sec;
     auto bytes = fs::file_size(storage->log_directory() / std::string(n), sec);
     if (sec) return std::nullopt;
@@ -186,11 +176,11 @@ void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buff
 void backup_session::step(std::shared_ptr<chain> c) {
   const open_file* f = state_->file(c->handle);
   if (state_->stopped() || !f) return finish(c, jet_errc::backup_abort_by_server);
-  if (c->caller_cancelled()) return finish(c, boost::asio::error::operation_aborted);
   const std::uint64_t pos = f->position;
   const std::size_t want = static_cast<std::size_t>(
       std::min<std::uint64_t>(c->buffer.size() - c->delivered, f->size - pos));
-  if (want == 0) return finish(c, {});
+  if (want == 0) return finish(c, {});  // done: a cancellation that came too late changes nothing
+  if (c->caller_cancelled()) return finish(c, boost::asio::error::operation_aborted);
   auto* out = static_cast<unsigned char*>(c->buffer.data()) + c->delivered;
 
   if (c->io->kind == file_kind::database && pos < c->io->headers.size()) {

@@ -56,7 +56,7 @@ void sync_directory(const std::filesystem::path& dir) {
 struct loaded {
   database_header header;
   btree tree;
-  std::vector<std::uint32_t> free_pages;
+  std::set<std::uint32_t> free_pages;
 };
 
 std::optional<loaded> load(int fd, error_code& ec) {
@@ -94,9 +94,9 @@ std::optional<loaded> load(int fd, error_code& ec) {
   if (ec) return std::nullopt;
   std::vector<bool> in_use(h.page_count, false);
   for (auto p : used) in_use[p] = true;
-  std::vector<std::uint32_t> free_pages;
-  for (std::uint32_t p = h.page_count; p-- > 2;) {
-    if (!in_use[p]) free_pages.push_back(p);  // highest last: allocation takes low pages first
+  std::set<std::uint32_t> free_pages;
+  for (std::uint32_t p = 2; p < h.page_count; ++p) {
+    if (!in_use[p]) free_pages.insert(free_pages.end(), p);
   }
   return loaded{std::move(h), std::move(tree), std::move(free_pages)};
 }
@@ -156,7 +156,7 @@ bool decode_headers(const unsigned char* data, std::size_t size, database_header
 
 database_file::database_file(io::file f, strand s, std::filesystem::path path,
                              database_header h, btree tree,
-                             std::vector<std::uint32_t> free_pages)
+                             std::set<std::uint32_t> free_pages, std::uint32_t file_pages)
     : file_(std::move(f)),
       strand_(std::move(s)),
       path_(std::move(path)),
@@ -164,7 +164,8 @@ database_file::database_file(io::file f, strand s, std::filesystem::path path,
       durable_header_(header_),
       tree_(std::move(tree)),
       applied_lsn_(header_.lsn),
-      free_(std::move(free_pages)) {}
+      free_(std::move(free_pages)),
+      file_pages_(std::max(file_pages, header_.page_count)) {}
 
 std::unique_ptr<database_file> database_file::create(const io::file_service& files, strand s,
                                                      const std::filesystem::path& path,
@@ -218,10 +219,14 @@ std::unique_ptr<database_file> database_file::open(const io::file_service& files
   }
   auto l = load(f.native_handle(), ec);
   if (!l) return nullptr;
-  return std::unique_ptr<database_file>(new database_file(std::move(f), std::move(s), path,
-                                                          std::move(l->header),
-                                                          std::move(l->tree),
-                                                          std::move(l->free_pages)));
+  // A crash between a checkpoint and its truncation leaves pages past the count: the next
+  // checkpoint cuts them off.
+  const auto bytes = f.size(ec);
+  if (ec) return nullptr;
+  const auto file_pages = static_cast<std::uint32_t>(bytes / l->header.page_size);
+  return std::unique_ptr<database_file>(new database_file(
+      std::move(f), std::move(s), path, std::move(l->header), std::move(l->tree),
+      std::move(l->free_pages), file_pages));
 }
 
 error_code database_file::verify(const std::filesystem::path& path) {
@@ -236,12 +241,32 @@ error_code database_file::verify(const std::filesystem::path& path) {
 }
 
 std::uint32_t database_file::allocate_page() {
-  if (!free_.empty()) {
-    auto p = free_.back();
-    free_.pop_back();
-    return p;
+  if (!free_.empty()) return free_.extract(free_.begin()).value();
+  auto p = header_.page_count++;
+  file_pages_ = std::max(file_pages_, header_.page_count);
+  return p;
+}
+
+void database_file::trim_free_tail() {
+  while (!free_.empty() && *free_.rbegin() == header_.page_count - 1) {
+    free_.erase(std::prev(free_.end()));
+    --header_.page_count;
   }
-  return header_.page_count++;
+}
+
+void database_file::note_trimmable_tail() {
+  // The next checkpoint (a header write, if nothing else changed) shrinks the file.
+  if (!free_.empty() && *free_.rbegin() == header_.page_count - 1) header_changed_ = true;
+}
+
+void database_file::truncate_to_page_count() {
+  // Only pages at or past the durable count go: none of them is in the durable snapshot, in
+  // a pinned one (those counts are at most this one) or in the older header's tree (it is
+  // replaced before it could be needed: the newer header is synced).
+  if (file_pages_ <= durable_header_.page_count) return;
+  error_code ec;
+  file_.resize(std::uint64_t{durable_header_.page_count} * durable_header_.page_size, ec);
+  if (!ec) file_pages_ = durable_header_.page_count;  // else: retried after the next checkpoint
 }
 
 // Writes the runs one after the other (a copy of this object is each write's handler), then
@@ -301,6 +326,7 @@ void database_file::checkpoint(done_handler done) {
       [&](std::uint32_t p, const unsigned char* bytes) {
         pages.emplace_back(p, std::vector<unsigned char>(bytes, bytes + ps));
       });
+  trim_free_tail();
   std::sort(pages.begin(), pages.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [p, bytes] : pages) {
     if (!runs->empty() && runs->back().first + runs->back().bytes.size() / ps == p) {
@@ -332,9 +358,17 @@ void database_file::write_header_then(std::uint64_t seq, done_handler done) {
 void database_file::finish_checkpoint(error_code ec) {
   if (!ec) {
     durable_header_ = header_;
-    // The new header is durable: what this checkpoint freed is free (unless pinned).
-    auto& target = pins_ > 0 ? held_ : free_;
-    target.insert(target.end(), freeing_.begin(), freeing_.end());
+    // The new header is durable: what this checkpoint freed is free, unless a pinned
+    // snapshot covers it.
+    for (auto p : freeing_) {
+      if (pins_ > 0 && p < pinned_pages_) {
+        held_.push_back(p);
+      } else {
+        free_.insert(p);
+      }
+    }
+    truncate_to_page_count();
+    note_trimmable_tail();
   } else {
     // The in-memory nodes now name pages whose writes may not have happened, so no later
     // header may be written from them: the database stays failed until it is reopened,
@@ -359,10 +393,10 @@ void database_file::finish_checkpoint(error_code ec) {
 pinned_snapshot database_file::pin() {
   // Nothing below the pinned page count is written while pinned, free pages included: a
   // backup copies the whole range and verifies every page, used or not.
-  if (pins_++ == 0) {
-    held_.insert(held_.end(), free_.begin(), free_.end());
-    free_.clear();
-  }
+  ++pins_;
+  pinned_pages_ = std::max(pinned_pages_, durable_header_.page_count);
+  held_.insert(held_.end(), free_.begin(), free_.end());
+  free_.clear();
   pinned_snapshot s;
   s.header_page = encode_header(durable_header_, 0);
   s.header_page_1 = encode_header(durable_header_, 1);
@@ -374,8 +408,10 @@ pinned_snapshot database_file::pin() {
 
 void database_file::unpin() {
   if (pins_ > 0 && --pins_ == 0) {
-    free_.insert(free_.end(), held_.begin(), held_.end());
+    free_.insert(held_.begin(), held_.end());
     held_.clear();
+    pinned_pages_ = 0;
+    note_trimmable_tail();
   }
 }
 

@@ -9,7 +9,12 @@
 //
 // Pages freed by a checkpoint are reused only once its header is durable, and no page below
 // a pinned snapshot's page count is written while it is pinned (the file grows instead):
-// what a backup copies can never be torn.
+// what a backup copies can never be torn. Pages above every pinned snapshot are reused as
+// usual, so a pin costs at most the pages written while it lasts, once.
+//
+// Allocation takes the lowest free page, and a checkpoint drops free pages at the end of the
+// file from the page count and truncates the file once that header is durable: the file
+// shrinks back after a backup or a burst of writes.
 //
 // Not thread-safe: used on its instance's strand only.
 
@@ -21,6 +26,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -100,8 +106,11 @@ class database_file {
 
  private:
   database_file(io::file f, strand s, std::filesystem::path path, database_header h,
-                btree tree, std::vector<std::uint32_t> free_pages);
+                btree tree, std::set<std::uint32_t> free_pages, std::uint32_t file_pages);
   std::uint32_t allocate_page();
+  void trim_free_tail();
+  void note_trimmable_tail();
+  void truncate_to_page_count();
   struct page_run {
     std::uint32_t first;
     std::vector<unsigned char> bytes;
@@ -119,10 +128,12 @@ class database_file {
   std::uint64_t applied_lsn_;
   bool header_changed_ = false;
 
-  std::vector<std::uint32_t> free_;     // reusable now
-  std::vector<std::uint32_t> held_;     // freed while pinned: reusable after the last unpin
+  std::set<std::uint32_t> free_;        // reusable now (lowest first)
+  std::vector<std::uint32_t> held_;     // in a pinned snapshot's range: free after the last unpin
   std::vector<std::uint32_t> freeing_;  // freed by the running checkpoint
   int pins_ = 0;
+  std::uint32_t pinned_pages_ = 0;  // the largest pinned snapshot's page count
+  std::uint32_t file_pages_ = 0;    // the file's length in pages (may exceed the page count)
 
   bool checkpointing_ = false;
   boost::system::error_code failed_;  // a checkpoint failed: no further header writes

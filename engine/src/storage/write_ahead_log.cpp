@@ -39,17 +39,24 @@ std::filesystem::path log_file_path(const std::filesystem::path& dir, std::uint3
   return dir / name;
 }
 
+bool parse_log_file_name(std::string_view name, std::uint32_t& gen) {
+  if (name.size() != 16 || !name.starts_with("gen-") || !name.ends_with(".log")) return false;
+  std::uint32_t g = 0;
+  for (char c : name.substr(4, 8)) {
+    int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (v < 0) return false;
+    g = g << 4 | static_cast<std::uint32_t>(v);
+  }
+  gen = g;
+  return true;
+}
+
 std::vector<std::uint32_t> list_generations(const std::filesystem::path& dir) {
   std::vector<std::uint32_t> gens;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    auto name = e.path().filename().string();
-    unsigned gen = 0;
-    char tail[8] = {};
-    if (name.size() == 16 && std::sscanf(name.c_str(), "gen-%8X%4s", &gen, tail) == 2 &&
-        std::string_view(tail) == ".log") {
-      gens.push_back(gen);
-    }
+    std::uint32_t gen = 0;
+    if (parse_log_file_name(e.path().filename().string(), gen)) gens.push_back(gen);
   }
   std::sort(gens.begin(), gens.end());
   return gens;

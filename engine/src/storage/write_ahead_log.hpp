@@ -37,6 +37,8 @@ inline std::uint32_t generation_of(std::uint64_t lsn) noexcept {
 }
 
 std::filesystem::path log_file_path(const std::filesystem::path& dir, std::uint32_t gen);
+// The generation a log file name (gen-<8 upper-case hex>.log) stands for; false otherwise.
+bool parse_log_file_name(std::string_view name, std::uint32_t& gen);
 // The generations present in `dir`, ascending.
 std::vector<std::uint32_t> list_generations(const std::filesystem::path& dir);
 

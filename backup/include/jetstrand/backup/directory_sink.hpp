@@ -1,0 +1,35 @@
+#pragma once
+// Writes a backup set into a directory (layout in manifest.hpp). The directory must not
+// exist or be empty (-1003 otherwise: a set is never mixed with another). While the backup
+// runs the directory holds INCOMPLETE; commit() makes every file durable, writes the
+// manifest atomically and only then removes the marker. abandon() leaves the marker with
+// the reason, so an interrupted set is never mistaken for a whole one.
+
+#include "jetstrand/backup/backup_sink.hpp"
+
+#include <filesystem>
+
+namespace jetstrand::backup {
+
+class directory_sink final : public backup_sink {
+ public:
+  explicit directory_sink(std::filesystem::path dir);
+  ~directory_sink() override;
+  directory_sink(const directory_sink&) = delete;
+  directory_sink& operator=(const directory_sink&) = delete;
+
+  boost::system::error_code start() override;
+  boost::system::error_code begin_file(const manifest_file& f) override;
+  boost::system::error_code write(std::span<const unsigned char> bytes) override;
+  boost::system::error_code end_file(const manifest_file& f) override;
+  boost::system::error_code commit(const backup_manifest& m) override;
+  void abandon(std::string_view reason) noexcept override;
+
+  const std::filesystem::path& directory() const noexcept { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+  int fd_ = -1;  // the file being written
+};
+
+}  // namespace jetstrand::backup

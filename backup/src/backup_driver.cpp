@@ -1,0 +1,158 @@
+#include "jetstrand/backup/backup_driver.hpp"
+
+#include "jetstrand/backup/streaming_backup.hpp"
+#include "jetstrand/crc32c.hpp"
+#include "jetstrand/error.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <ctime>
+
+namespace jetstrand::backup {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto await = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t largest_page = 32 * 1024;
+
+std::string utc_now() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+struct run_state {
+  std::shared_ptr<instance> inst;
+  backup_sink& sink;
+  driver_options options;
+  backup_report report;
+  std::vector<unsigned char> buffer;
+};
+
+// Opens, reads to the end and closes one file, passing its bytes to the sink.
+asio::awaitable<error_code> copy_file(run_state& s, const std::string& name, backup_file_kind kind) {
+  auto [ec, handle, size] = co_await async_open_file(s.inst, name, await);
+  if (ec) co_return ec;
+  manifest_file f{name, kind, size, 0};
+  backup_progress progress{name, kind, 0, size, s.report.bytes, s.report.manifest.files.size()};
+  ec = s.sink.begin_file(f);
+  while (!ec) {
+    // A cancellation that arrived while the coroutine itself ran (not an operation) is only
+    // recorded in its state: look at it before every read.
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+      ec = asio::error::operation_aborted;
+      break;
+    }
+    auto [rec, n] = co_await async_read_file(s.inst, handle, asio::buffer(s.buffer), await);
+    if (rec) {
+      ec = rec;
+      break;
+    }
+    if (n == 0) break;
+    f.crc32c = crc32c(s.buffer.data(), n, f.crc32c);
+    ec = s.sink.write({s.buffer.data(), n});
+    s.report.bytes += n;
+    progress.file_bytes_done += n;
+    progress.bytes_done += n;
+    if (s.options.progress) s.options.progress(progress);
+  }
+  // Close is allowed after a stop; a file not read to its end is never counted as copied.
+  auto [cec] = co_await async_close_file(s.inst, handle, await);
+  if (!ec && progress.file_bytes_done != size) ec = jet_errc::disk_io;
+  if (!ec) ec = cec;
+  if (!ec) ec = s.sink.end_file(f);
+  if (!ec) s.report.manifest.files.push_back(f);
+  co_return ec;
+}
+
+asio::awaitable<error_code> copy_all(run_state& s) {
+  if (!s.options.incremental) {
+    auto [ec, names] = co_await async_attach_info(s.inst, await);
+    if (ec) co_return ec;
+    for (const auto& name : names) {
+      if (auto e = co_await copy_file(s, name, backup_file_kind::database)) co_return e;
+    }
+  }
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    co_return asio::error::operation_aborted;
+  }
+  auto [ec, range] = co_await async_log_info(s.inst, await);
+  if (ec) co_return ec;
+  s.report.manifest.generation_low = range.generation_low;
+  s.report.manifest.generation_high = range.generation_high;
+  for (const auto& name : range.files) {
+    if (auto e = co_await copy_file(s, name, backup_file_kind::log)) co_return e;
+  }
+  if (s.options.truncate_logs) {
+    auto [tec] = co_await async_truncate_log(s.inst, await);
+    if (tec) co_return tec;
+  }
+  co_return error_code{};
+}
+
+asio::awaitable<std::tuple<error_code, backup_report>> run(std::shared_ptr<instance> inst,
+                                                           backup_sink& sink,
+                                                           driver_options options) {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  const std::size_t buffer_size =
+      std::max(largest_page, (options.buffer_size + largest_page - 1) / largest_page * largest_page);
+  run_state s{std::move(inst), sink, std::move(options), {}, std::vector<unsigned char>(buffer_size)};
+  auto& m = s.report.manifest;
+  m.instance = s.inst->name();
+  m.kind = s.options.incremental ? set_kind::incremental : set_kind::full;
+  m.created = utc_now();
+
+  if (auto ec = sink.start()) co_return std::tuple{ec, std::move(s.report)};
+  auto [ec] = co_await async_begin_backup(s.inst, s.options.incremental ? backup_incremental : 0u, await);
+  // A begin cancelled by the caller may still have opened the backup: end it regardless
+  // (-520 then just says there was none).
+  if (!ec) ec = co_await copy_all(s);
+
+  // From here on nothing may interrupt: the backup must be ended whatever the caller asks.
+  co_await asio::this_coro::reset_cancellation_state(
+      [](asio::cancellation_type) { return asio::cancellation_type::none; });
+  auto [eec, result] = co_await async_end_backup(s.inst, ec ? end_abort : end_normal, await);
+  s.report.result = eec ? end_result::aborted : result;
+  if (!ec && eec) ec = eec;
+  // Completed but reported aborted: a stop landed between the last read and the end.
+  if (!ec && result == end_result::aborted) ec = jet_errc::backup_abort_by_server;
+  if (!ec) ec = sink.commit(m);
+  if (ec) sink.abandon(ec.message());
+  co_return std::tuple{ec, std::move(s.report)};
+}
+
+}  // namespace
+
+void start_backup_driver(asio::any_io_executor ex, std::shared_ptr<instance> inst,
+                         backup_sink& sink, driver_options options, backup_driver_handler handler) {
+  // The caller's slot reaches the coroutine; its completion runs on the caller's executor.
+  auto slot = asio::get_associated_cancellation_slot(handler);
+  auto handler_ex = asio::get_associated_executor(handler, ex);
+  asio::co_spawn(
+      ex, run(std::move(inst), sink, std::move(options)),
+      asio::bind_cancellation_slot(
+          slot, asio::bind_executor(handler_ex, [handler = std::move(handler)](
+                                                    std::exception_ptr e,
+                                                    std::tuple<error_code, backup_report> r) mutable {
+            if (e) {
+              // Only allocation failure can get here (every step reports errors as codes).
+              std::move(handler)(jet_errc::internal_error, backup_report{});
+              return;
+            }
+            std::move(handler)(std::get<0>(r), std::move(std::get<1>(r)));
+          })));
+}
+
+}  // namespace jetstrand::backup
