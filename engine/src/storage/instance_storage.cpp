@@ -258,8 +258,8 @@ error_code instance_storage::write_checkpoint_file() {
 void instance_storage::schedule_checkpoint() {
   if (closing_) return;
   timer_.expires_after(options_.checkpoint_interval);
-  timer_.async_wait(boost::asio::bind_executor(strand_, [this](error_code ec) {
-    if (ec || closing_) return;
+  timer_.async_wait(boost::asio::bind_executor(strand_, [this, alive = std::weak_ptr<char>(alive_)](error_code ec) {
+    if (ec || alive.expired() || closing_) return;
     bool needed = false;
     for (auto& [name, db] : databases_) {
       if (db->needs_checkpoint() || db->applied_lsn() != last_applied_lsn_) needed = true;

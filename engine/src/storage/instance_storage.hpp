@@ -75,6 +75,9 @@ class instance_storage {
   std::uint32_t checkpoint_gen_ = 1;
   bool checkpointing_ = false;
   bool closing_ = false;
+  // The checkpoint timer may have fired (its handler queued, success) when close cancels it
+  // and the storage is destroyed: the handler checks this before touching anything.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::vector<done_handler> checkpoint_waiters_;
   std::vector<done_handler> next_checkpoint_;
   storage_stats stats_;
