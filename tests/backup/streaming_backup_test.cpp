@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <random>
+#include <set>
 
 using namespace jetstrand;
 using namespace jetstrand::backup;
@@ -58,6 +59,15 @@ struct backup_fixture : test::engine_fixture {
     return {ec, r};
   }
   error_code stop() { return std::get<0>(async_stop_backup(inst, test::wait).get()); }
+  // Begins a full backup, copies the database and asks for the log range (not empty).
+  log_range full_backup_up_to_log_info() {
+    BOOST_TEST_REQUIRE(!begin());
+    copy("d.jdb");
+    auto [ec, range] = log_info();
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST_REQUIRE(!range.files.empty());
+    return range;
+  }
   // Opens, reads to the end and closes one file; returns its bytes.
   std::string copy(const std::string& name) {
     auto [ec, h, size] = open(name);
@@ -220,6 +230,51 @@ BOOST_AUTO_TEST_CASE(caller_cancellation_ends_one_read_and_keeps_the_backup) {
   BOOST_TEST(n + more == size);
   BOOST_TEST(!f.close(h));
   BOOST_TEST(!f.end(end_abort).first);
+}
+
+std::set<std::string> log_files(const std::filesystem::path& dir) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(an_aborted_backup_records_nothing_and_deletes_no_log) {
+  backup_fixture f;
+  const auto logs = f.dir / "data" / "b" / "logs";
+  const auto range = f.full_backup_up_to_log_info();
+  for (const auto& log : range.files) f.copy(log);
+  const auto before = log_files(logs);
+  BOOST_TEST(!f.stop());
+  BOOST_TEST(is(std::get<0>(async_truncate_log(f.inst, test::wait).get()), jet_errc::backup_abort_by_server));
+  BOOST_TEST((f.end().second == end_result::aborted));
+  BOOST_TEST((log_files(logs) == before));  // every log is still there
+  // No full backup was recorded in the header: an incremental cannot begin.
+  BOOST_TEST(!std::get<0>(f.inst->async_checkpoint(test::wait).get()));
+  BOOST_TEST(is(f.begin(backup_incremental), jet_errc::missing_full_backup));
+}
+
+BOOST_AUTO_TEST_CASE(truncate_log_is_616_until_every_log_was_read_to_its_end) {
+  backup_fixture f;
+  const auto logs = f.dir / "data" / "b" / "logs";
+  const auto range = f.full_backup_up_to_log_info();
+  // All but the last log copied; the last one read part way.
+  for (std::size_t i = 0; i + 1 < range.files.size(); ++i) f.copy(range.files[i]);
+  auto [oec, h, size] = f.open(range.files.back());
+  BOOST_TEST_REQUIRE(!oec);
+  std::vector<char> part(4096);
+  BOOST_TEST_REQUIRE(!f.read(h, part).first);
+  BOOST_TEST_REQUIRE(!f.close(h));
+  const auto before = log_files(logs);
+  BOOST_TEST(is(std::get<0>(async_truncate_log(f.inst, test::wait).get()), jet_errc::log_file_not_copied));
+  BOOST_TEST((log_files(logs) == before));  // a refused truncate deletes nothing
+  // Read to its end, the truncate goes through and removes what the checkpoint no longer needs.
+  f.copy(range.files.back());
+  auto [tec, doomed] = async_truncate_log_info(f.inst, test::wait).get();
+  BOOST_TEST_REQUIRE(!tec);
+  BOOST_TEST(!doomed.empty());  // the generations written before the backup's checkpoint
+  BOOST_TEST(!std::get<0>(async_truncate_log(f.inst, test::wait).get()));
+  for (const auto& name : doomed) BOOST_TEST(!std::filesystem::exists(logs / name), name);
+  BOOST_TEST((f.end().second == end_result::completed));
 }
 
 BOOST_AUTO_TEST_CASE(terminate_complete_is_505_and_abrupt_ends_the_backup) {
