@@ -32,6 +32,7 @@ struct backup_session::handle_io {
 
 struct backup_session::chain {
   std::uint32_t handle;
+  std::string name;
   boost::asio::mutable_buffer buffer;
   std::size_t delivered = 0;
   std::function<bool()> caller_cancelled;
@@ -90,7 +91,9 @@ void backup_session::begin(unsigned flags, done_fn done) {
     }
     auto* storage = inst_.storage();
     for (const auto& name : storage->database_names()) {
-      pinned_[name] = std::make_shared<pinned_database>(pinned_database{storage->find(name)->pin()});
+      auto pin = std::make_shared<pinned_database>(pinned_database{storage->find(name)->pin()});
+      book_.expect(name + db_suffix, std::uint64_t{pin->snapshot.page_count} * pin->snapshot.page_size);
+      pinned_[name] = std::move(pin);
     }
     done({});
   });
@@ -149,6 +152,7 @@ error_code backup_session::open(const std::string& name, std::uint32_t& handle, 
   }
   io_[handle] = std::move(io);
   size = f->size;
+  book_.opened(name, size);
   return {};
 }
 
@@ -159,9 +163,15 @@ void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buff
   const std::size_t page = (io != io_.end() && io->second->kind == file_kind::database)
                                ? io->second->page_size
                                : 1;
-  if (auto ec = state_->check_read(handle, buffer.size(), page)) return done(ec, 0);
+  if (auto ec = state_->check_read(handle, buffer.size(), page)) {
+    // A read the stop refused ends that file's copy, as one the stop caught in flight does.
+    const auto* f = state_->file(handle);
+    if (f && ec == jet_errc::backup_abort_by_server) book_.failed(f->name, ec.value());
+    return done(ec, 0);
+  }
   auto c = std::make_shared<chain>();
   c->handle = handle;
+  c->name = state_->file(handle)->name;
   c->buffer = buffer;
   c->caller_cancelled = std::move(caller_cancelled);
   c->done = std::move(done);
@@ -187,7 +197,7 @@ void backup_session::step(std::shared_ptr<chain> c) {
     // The pinned snapshot's header pages come from memory, not from the live file.
     auto n = std::min<std::size_t>(want, c->io->headers.size() - pos);
     std::memcpy(out, c->io->headers.data() + pos, n);
-    state_->note_read(c->handle, n);
+    note_read(*c, n);
     c->delivered += n;
     return step(std::move(c));
   }
@@ -218,14 +228,22 @@ void backup_session::step(std::shared_ptr<chain> c) {
             }
             c->attempts = 0;
             std::memcpy(static_cast<unsigned char*>(c->buffer.data()) + c->delivered, c->chunk.data(), n);
-            state_->note_read(c->handle, n);
+            note_read(*c, n);
             c->delivered += n;
             step(c);
           })));
 }
 
+void backup_session::note_read(const chain& c, std::size_t n) {
+  state_->note_read(c.handle, n);
+  if (const auto* f = state_->file(c.handle)) book_.delivered(c.name, f->position);
+}
+
 void backup_session::finish(const std::shared_ptr<chain>& c, error_code ec) {
   chains_.remove(c);
+  if (ec && ec != boost::asio::error::operation_aborted) {
+    book_.failed(c->name, ec.category() == jet_category() ? ec.value() : static_cast<int>(jet_errc::disk_io));
+  }
   auto done = std::move(c->done);
   if (chains_.empty()) {
     auto waiters = std::move(idle_waiters_);
@@ -236,7 +254,11 @@ void backup_session::finish(const std::shared_ptr<chain>& c, error_code ec) {
 }
 
 error_code backup_session::close(std::uint32_t handle) {
+  const auto* f = state_->file(handle);
+  const std::string name = f ? f->name : std::string();
+  const bool at_end = f && f->position >= f->size;
   if (auto ec = state_->close(handle)) return ec;
+  book_.closed(name, at_end);
   io_.erase(handle);  // a chain still reading keeps its file
   return {};
 }
@@ -252,7 +274,11 @@ void backup_session::log_info(std::function<void(error_code, log_range)> done) {
       auto* storage = inst_.storage();
       for (auto g = r.generation_low; g < r.generation_high; ++g) {
         auto path = storage::log_file_path(storage->log_directory(), g);
-        if (fs::exists(path)) r.files.push_back(path.filename().string());
+        std::error_code sec;
+        auto bytes = fs::file_size(path, sec);
+        if (sec) continue;
+        r.files.push_back(path.filename().string());
+        book_.expect(r.files.back(), bytes);
       }
     }
     done(ec, std::move(r));
@@ -292,6 +318,7 @@ error_code backup_session::end(unsigned mode, end_result& result) {
   const bool incremental = state_->incremental();
   const auto high = state_->generation_high();
   if (auto ec = state_->end(mode, result)) return ec;
+  book_.clear();
   if (result == end_result::completed) {
     auto* storage = inst_.storage();
     if (incremental) {
@@ -321,6 +348,18 @@ void backup_session::release_all() {
   }
   pinned_.clear();
   io_.clear();
+}
+
+std::optional<backup_status> backup_session::status() const {
+  if (!state_->is_open()) return std::nullopt;
+  backup_status s;
+  s.incremental = state_->incremental();
+  s.stop_requested = state_->stopped();
+  s.state = state_->stopped()        ? backup_phase::stopped
+            : state_->in_log_phase() ? backup_phase::logs
+                                     : backup_phase::databases;
+  book_.fill(s);
+  return s;
 }
 
 void backup_session::stop() {

@@ -125,6 +125,57 @@ BOOST_AUTO_TEST_CASE(full_sequence_completes_and_records_the_backup) {
   BOOST_TEST(!f.end(end_abort).first);
 }
 
+BOOST_AUTO_TEST_CASE(status_follows_every_file_and_shows_the_stop) {
+  backup_fixture f;
+  auto status = [&] { return std::get<1>(async_backup_status(f.inst, test::wait).get()); };
+  BOOST_TEST(!status().has_value());  // no backup open
+  BOOST_TEST_REQUIRE(!f.begin());
+  auto s = status();
+  BOOST_TEST_REQUIRE(s.has_value());
+  BOOST_TEST((s->state == backup_phase::databases));
+  BOOST_TEST_REQUIRE(s->files.size() == 1u);
+  BOOST_TEST(s->files[0].name == "d.jdb");
+  BOOST_TEST((s->files[0].state == file_state::pending));
+  const auto db_size = s->files[0].size;
+  BOOST_TEST(db_size > 0u);
+  BOOST_TEST(s->bytes_read == 0u);
+
+  auto [oec, h, size] = f.open("d.jdb");
+  BOOST_TEST_REQUIRE(!oec);
+  std::vector<char> part(8192);
+  BOOST_TEST_REQUIRE(!f.read(h, part).first);
+  s = status();
+  BOOST_TEST((s->files[0].state == file_state::reading));
+  BOOST_TEST(s->files[0].bytes_read == 8192u);
+  BOOST_TEST_REQUIRE(!f.close(h));
+  BOOST_TEST((status()->files[0].state == file_state::partial));
+  f.copy("d.jdb");
+  BOOST_TEST((status()->files[0].state == file_state::copied));
+
+  auto [lec, range] = f.log_info();
+  BOOST_TEST_REQUIRE(!lec);
+  s = status();
+  BOOST_TEST((s->state == backup_phase::logs));
+  BOOST_TEST(s->files.size() == 1 + range.files.size());
+  BOOST_TEST(s->bytes_read == db_size);
+  BOOST_TEST(s->bytes_total > db_size);
+
+  // A stop: the file being copied shows -801, the backup shows the stop.
+  auto [o2, log_h, log_size] = f.open(range.files.front());
+  BOOST_TEST_REQUIRE(!o2);
+  BOOST_TEST(!f.stop());
+  BOOST_TEST((f.read(log_h, part).first == jet_errc::backup_abort_by_server));
+  s = status();
+  BOOST_TEST((s->state == backup_phase::stopped));
+  BOOST_TEST(s->stop_requested);
+  BOOST_TEST((s->files[1].state == file_state::failed));
+  BOOST_TEST(s->files[1].error == -801);
+  BOOST_TEST(!f.close(log_h));
+  BOOST_TEST((status()->files[1].state == file_state::failed));  // stays visible
+  BOOST_TEST((f.end().second == end_result::aborted));
+  BOOST_TEST(!status().has_value());
+}
+
 BOOST_AUTO_TEST_CASE(incremental_without_a_full_backup_is_560) {
   backup_fixture f;
   BOOST_TEST(is(f.begin(backup_incremental), jet_errc::missing_full_backup));

@@ -3,6 +3,7 @@
 // backup_state.hpp plus the I/O. Used through streaming_backup.hpp; every method runs on
 // the strand and calls its callback there.
 
+#include "jetstrand/backup/backup_status.hpp"
 #include "jetstrand/backup/backup_types.hpp"
 #include "jetstrand/instance.hpp"
 #include "jetstrand/instance_extension.hpp"
@@ -14,6 +15,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +60,8 @@ class backup_session : public instance_extension {
   // Sets the stop and emits terminal cancellation to every read chain in flight.
   void stop();
 
+  // nullopt when no backup is open.
+  std::optional<backup_status> status() const;
   std::size_t reads_in_flight() const noexcept { return chains_.size(); }
   const backup_state& state() const noexcept { return *state_; }
 
@@ -71,6 +75,7 @@ class backup_session : public instance_extension {
   struct pinned_database;
   void step(std::shared_ptr<chain> c);
   void finish(const std::shared_ptr<chain>& c, boost::system::error_code ec);
+  void note_read(const chain& c, std::size_t n);
   void release_all();
 
   instance& inst_;
@@ -80,6 +85,7 @@ class backup_session : public instance_extension {
   std::map<std::string, std::shared_ptr<pinned_database>> pinned_;  // by database name
   std::list<std::shared_ptr<chain>> chains_;
   std::vector<std::function<void()>> idle_waiters_;  // waiting for chains_ to empty
+  backup_progress_book book_;
 };
 
 }  // namespace jetstrand::backup

@@ -124,6 +124,14 @@ auto async_end_backup(std::shared_ptr<instance> inst, unsigned mode, Token&& tok
   });
 }
 
+// void(error_code, std::optional<backup_status>): the open backup's progress, or nullopt.
+template <typename Token>
+auto async_backup_status(std::shared_ptr<instance> inst, Token&& token) {
+  return detail::on_session<std::optional<backup_status>>(
+      inst, std::forward<Token>(token),
+      [](backup_session& s, auto done) { done(boost::system::error_code{}, s.status()); });
+}
+
 // JetStopBackupInstance. void(error_code). -1003 (and nothing changes) unless the instance
 // is running (S4, S6); otherwise sets the stop and cancels every read in flight (S1, S5).
 // Idempotent; with no backup open it has no effect on a later backup.

@@ -1,0 +1,58 @@
+#pragma once
+// What an open backup has done so far, per file (SPEC §4's status object). A snapshot,
+// taken on the instance's strand by async_backup_status.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jetstrand::backup {
+
+enum class file_state {
+  pending,  // to copy, not opened yet
+  reading,  // open
+  copied,   // closed after being read to its end
+  partial,  // closed before its end
+  failed,   // a read ended with an error (see `error`); stays so until the backup ends
+};
+const char* to_string(file_state s) noexcept;
+
+struct backup_file_status {
+  std::string name;
+  std::uint64_t size = 0;
+  std::uint64_t bytes_read = 0;  // the furthest position delivered
+  file_state state = file_state::pending;
+  int error = 0;                 // JET code (or -1022 for an I/O error) when failed
+};
+
+enum class backup_phase { databases, logs, stopped };
+const char* to_string(backup_phase p) noexcept;
+
+struct backup_status {
+  backup_phase state = backup_phase::databases;
+  bool incremental = false;
+  bool stop_requested = false;
+  std::uint64_t bytes_read = 0;   // over every file below
+  std::uint64_t bytes_total = 0;  // the sizes of every file known to the backup so far
+  std::vector<backup_file_status> files;  // databases (full), then logs once log-info ran
+};
+
+// Keeps the per-file part of the status up to date. Not thread-safe: the session's strand.
+class backup_progress_book {
+ public:
+  void expect(const std::string& name, std::uint64_t size);  // a file the backup will copy
+  void opened(const std::string& name, std::uint64_t size);
+  void delivered(const std::string& name, std::uint64_t position);
+  void failed(const std::string& name, int error);
+  void closed(const std::string& name, bool at_end);
+  void clear() { files_.clear(); }
+
+  // Fills files, bytes_read and bytes_total.
+  void fill(backup_status& out) const;
+
+ private:
+  backup_file_status& entry(const std::string& name, std::uint64_t size);
+  std::vector<backup_file_status> files_;
+};
+
+}  // namespace jetstrand::backup
