@@ -24,15 +24,6 @@ namespace {
 constexpr auto await = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t largest_page = 32 * 1024;
 
-std::string utc_now() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 struct run_state {
   std::shared_ptr<instance> inst;
   backup_sink& sink;
@@ -112,7 +103,7 @@ asio::awaitable<std::tuple<error_code, backup_report>> run(std::shared_ptr<insta
   auto& m = s.report.manifest;
   m.instance = s.inst->name();
   m.kind = s.options.incremental ? set_kind::incremental : set_kind::full;
-  m.created = utc_now();
+  m.created = utc_timestamp_now();
 
   if (auto ec = sink.start()) co_return std::tuple{ec, std::move(s.report)};
   auto [ec] = co_await async_begin_backup(s.inst, s.options.incremental ? backup_incremental : 0u, await);

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -131,6 +133,15 @@ backup_manifest read_manifest(const fs::path& dir, error_code& ec) {
   std::ostringstream text;
   text << in.rdbuf();
   return manifest_from_json(text.str(), ec);
+}
+
+std::string utc_timestamp_now() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace jetstrand::backup

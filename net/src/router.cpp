@@ -1,8 +1,5 @@
 #include "router.hpp"
 
-#include "jetstrand/names.hpp"
-
-#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
 namespace jetstrand::net {
@@ -10,81 +7,116 @@ namespace http = boost::beast::http;
 
 namespace {
 
-http_error not_found(std::string_view what) {
-  return make_http_error(404, jet_errc::invalid_parameter, std::string(what) + " not found");
+bool is_mutating(http::verb v) { return v != http::verb::get && v != http::verb::head; }
+
+// Compares without an early exit, so the time taken does not tell how much of a guess was
+// right.
+bool same_secret(std::string_view given, std::string_view expected) {
+  if (given.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  }
+  return diff == 0;
 }
 
-http_error method_not_allowed() {
-  return make_http_error(405, jet_errc::invalid_parameter, "method not allowed");
+struct route_shape {
+  std::string name;                 // the template, for metrics and errors
+  std::vector<http::verb> methods;  // allowed
+  void (*handler)(const context&);
+};
+
+// Which route a path is, by its segments (nullptr: none).
+const route_shape* match(const std::vector<std::string>& s) {
+  using v = http::verb;
+  static const route_shape healthz{"/healthz", {v::get}, nullptr};
+  static const route_shape metrics_route{"/metrics", {v::get}, nullptr};
+  static const route_shape instances{"/v1/instances", {v::get, v::post}, handle_instances};
+  static const route_shape instance{"/v1/instances/{i}", {v::get, v::delete_}, handle_instance};
+  static const route_shape databases{"/v1/instances/{i}/databases", {v::get, v::post}, handle_databases};
+  static const route_shape key{"/v1/instances/{i}/databases/{d}/keys/{key}", {v::get, v::put, v::delete_}, handle_key};
+  static const route_shape backup{"/v1/instances/{i}/backup", {v::get, v::post, v::delete_}, handle_backup};
+  static const route_shape attach{"/v1/instances/{i}/backup/attach-info", {v::get}, handle_backup};
+  static const route_shape log_info{"/v1/instances/{i}/backup/log-info", {v::post}, handle_backup};
+  static const route_shape trunc_info{"/v1/instances/{i}/backup/truncate-log-info", {v::get}, handle_backup};
+  static const route_shape trunc{"/v1/instances/{i}/backup/truncate-log", {v::post}, handle_backup};
+  static const route_shape stop{"/v1/instances/{i}/backup/stop", {v::post}, handle_backup};
+  static const route_shape files{"/v1/instances/{i}/backup/files/{name}", {v::get}, handle_backup};
+  static const route_shape legacy_stop{"/v1/backup/stop", {v::post}, handle_legacy_stop};
+
+  const auto n = s.size();
+  if (n == 1 && s[0] == "healthz") return &healthz;
+  if (n == 1 && s[0] == "metrics") return &metrics_route;
+  if (n < 2 || s[0] != "v1") return nullptr;
+  if (n == 3 && s[1] == "backup" && s[2] == "stop") return &legacy_stop;
+  if (s[1] != "instances") return nullptr;
+  if (n == 2) return &instances;
+  if (n == 3) return &instance;
+  if (s[3] == "databases") {
+    if (n == 4) return &databases;
+    if (n == 7 && s[5] == "keys") return &key;
+    return nullptr;
+  }
+  if (s[3] != "backup") return nullptr;
+  if (n == 4) return &backup;
+  if (n == 5) {
+    if (s[4] == "attach-info") return &attach;
+    if (s[4] == "log-info") return &log_info;
+    if (s[4] == "truncate-log-info") return &trunc_info;
+    if (s[4] == "truncate-log") return &trunc;
+    if (s[4] == "stop") return &stop;
+  }
+  if (n == 6 && s[4] == "files") return &files;
+  return nullptr;
 }
 
-boost::json::object describe(const instance& inst) {
-  boost::json::array databases;
-  for (const auto& name : inst.database_names()) databases.emplace_back(name);
-  return {{"name", inst.name()},
-          {"state", std::string(to_string(inst.state()))},
-          {"databases", std::move(databases)},
-          {"backup", nullptr}};
+std::string allow_header(const route_shape& r) {
+  std::string out;
+  for (auto m : r.methods) {
+    if (!out.empty()) out += ", ";
+    out += std::string(http::to_string(m));
+  }
+  return out;
 }
 
 }  // namespace
 
-response router::error_response(const http_error& err, unsigned version, bool keep_alive) {
-  response res{static_cast<http::status>(err.status), version};
-  res.set(http::field::content_type, "application/json");
-  res.keep_alive(keep_alive);
-  res.body() = err.body();
-  res.prepare_payload();
-  return res;
+bool router::authorized(const request& req) const {
+  if (token_.empty() || !is_mutating(req.method())) return true;
+  auto it = req.find(http::field::authorization);
+  if (it == req.end()) return false;
+  std::string_view value = it->value();
+  constexpr std::string_view scheme = "Bearer ";
+  if (value.size() < scheme.size() || value.substr(0, scheme.size()) != scheme) return false;
+  return same_secret(value.substr(scheme.size()), token_);
 }
 
-response router::json(unsigned status, const std::string& body, const request& req) const {
-  response res{static_cast<http::status>(status), req.version()};
-  res.set(http::field::content_type, "application/json");
-  res.keep_alive(req.keep_alive());
-  res.body() = body;
-  res.prepare_payload();
-  return res;
-}
+void router::dispatch(std::shared_ptr<const request> req, reply_handler done) const {
+  auto c = std::make_shared<route_context>(
+      route_context{req, {}, {}, "unknown", engine_, metrics_, std::move(done)});
+  auto url = boost::urls::parse_origin_form(req->target());
+  if (!url) return c->fail(make_http_error(400, jet_errc::invalid_parameter, "malformed target"));
+  for (auto seg : url->segments()) c->segs.push_back(seg);
+  for (auto p : url->params()) c->query[p.key] = p.value;
 
-response router::handle(const request& req) const {
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) {
-    return error_response(make_http_error(400, jet_errc::invalid_parameter, "malformed target"),
-                          req.version(), req.keep_alive());
+  if (!authorized(*req)) {
+    return c->fail(make_http_error(401, jet_errc::invalid_parameter,
+                                   "this call needs \"Authorization: Bearer <token>\""));
   }
-  std::vector<std::string> segs;
-  for (auto seg : url->segments()) segs.push_back(seg);
-
-  auto only = [&](http::verb allowed) { return req.method() == allowed; };
-  auto fail = [&](const http_error& e) {
-    auto res = error_response(e, req.version(), req.keep_alive());
-    if (e.status == 405) res.set(http::field::allow, "GET");
-    return res;
-  };
-
-  if (segs == std::vector<std::string>{"healthz"}) {
-    if (!only(http::verb::get)) return fail(method_not_allowed());
-    return json(200, R"({"status":"ok"})", req);
+  const route_shape* r = match(c->segs);
+  if (!r) return c->fail(make_http_error(404, jet_errc::invalid_parameter, "no such path: " + std::string(url->path())));
+  c->route = r->name;
+  if (std::find(r->methods.begin(), r->methods.end(), req->method()) == r->methods.end()) {
+    auto res = make_error_response(
+        make_http_error(405, jet_errc::invalid_parameter,
+                        std::string(req->method_string()) + " is not allowed on " + r->name),
+        req->version(), req->keep_alive());
+    res.set(http::field::allow, allow_header(*r));
+    return c->done(reply{c->route, std::move(res), std::nullopt});
   }
-  if (segs == std::vector<std::string>{"v1", "instances"}) {
-    if (!only(http::verb::get)) return fail(method_not_allowed());
-    boost::json::array list;
-    for (const auto& inst : engine_.instances()) list.push_back(describe(*inst));
-    boost::json::object out{{"mode", std::string(to_string(engine_.options().mode))},
-                            {"instances", std::move(list)}};
-    return json(200, boost::json::serialize(out), req);
-  }
-  if (segs.size() == 3 && segs[0] == "v1" && segs[1] == "instances") {
-    if (!only(http::verb::get)) return fail(method_not_allowed());
-    if (!is_valid_name(segs[2])) {
-      return fail(make_http_error(400, jet_errc::invalid_parameter, "invalid instance name"));
-    }
-    auto inst = engine_.find_instance(segs[2]);
-    if (!inst) return fail(not_found("instance '" + segs[2] + "'"));
-    return json(200, boost::json::serialize(describe(*inst)), req);
-  }
-  return fail(not_found("path '" + std::string(url->path()) + "'"));
+  if (r->name == "/healthz") return c->json(200, {{"status", "ok"}});
+  if (r->name == "/metrics") return c->send(200, metrics_.render(), "text/plain; version=0.0.4");
+  r->handler(c);
 }
 
 }  // namespace jetstrand::net

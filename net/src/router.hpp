@@ -1,31 +1,30 @@
 #pragma once
-// Maps one parsed HTTP request to a response. No I/O here beyond engine calls: the session
-// does the socket work, the router decides what to answer.
+// Maps one parsed HTTP request to its answer (SPEC §4): checks the token on mutating
+// calls, matches the path, and hands the request to its route (routes_*.cpp). No socket
+// work here: the session writes the answer or streams the download.
 
-#include "jetstrand/engine.hpp"
-#include "jetstrand/net/http_error.hpp"
+#include "route_context.hpp"
 
-#include <boost/beast/http/message_generator.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <string>
 
 namespace jetstrand::net {
 
-using request = boost::beast::http::request<boost::beast::http::string_body>;
-using response = boost::beast::http::response<boost::beast::http::string_body>;
-
 class router {
  public:
-  explicit router(engine& eng) : engine_(eng) {}
+  router(engine& eng, std::string token, metrics& stats)
+      : engine_(eng), token_(std::move(token)), metrics_(stats) {}
 
-  response handle(const request& req) const;
+  // Answers through `done`, exactly once, on any thread.
+  void dispatch(std::shared_ptr<const request> req, reply_handler done) const;
 
-  // A JSON error response of the right status (SPEC §2, §4).
-  static response error_response(const http_error& err, unsigned version, bool keep_alive);
+  metrics& stats() const noexcept { return metrics_; }
 
  private:
-  response json(unsigned status, const std::string& body, const request& req) const;
+  bool authorized(const request& req) const;
 
   engine& engine_;
+  std::string token_;
+  metrics& metrics_;
 };
 
 }  // namespace jetstrand::net

@@ -1,6 +1,10 @@
 #include "session.hpp"
 
+#include "download_state.hpp"
+
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -9,7 +13,11 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
 session::session(boost::asio::ip::tcp::socket socket, const router& r, session_limits limits)
-    : stream_(std::move(socket)), router_(r), limits_(limits) {}
+    : stream_(std::move(socket)), router_(r), limits_(limits) {
+  router_.stats().connection_opened();
+}
+
+session::~session() { router_.stats().connection_closed(); }
 
 void session::start() {
   // The socket was accepted on the listener's strand-less executor; hop onto ours.
@@ -41,6 +49,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
     shut_down();
     return;
   }
+  route_ = "unknown";
   if (ec) {
     // The request could not be parsed: answer once, then close (the stream is unusable).
     unsigned status = 400;
@@ -52,14 +61,26 @@ void session::on_read(beast::error_code ec, std::size_t) {
       status = 431;
       what = "request header over " + std::to_string(limits_.header_limit) + " bytes";
     }
-    write(router::error_response(make_http_error(status, jet_errc::invalid_parameter, what),
-                                 11, false));
+    write(make_error_response(make_http_error(status, jet_errc::invalid_parameter, what), 11, false));
     return;
   }
-  write(router_.handle(parser_->get()));
+  current_ = std::make_shared<const request>(parser_->release());
+  // Reading stops while the request is answered (no pipelining), so the answer may come
+  // from any thread: it is posted back here.
+  router_.dispatch(current_, [self = shared_from_this()](reply r) {
+    auto ex = self->stream_.get_executor();
+    boost::asio::post(ex, [self = std::move(self), r = std::move(r)]() mutable { self->answer(std::move(r)); });
+  });
+}
+
+void session::answer(reply r) {
+  route_ = r.route;
+  if (r.download) return start_download(std::move(*r.download));
+  write(std::move(*r.res));
 }
 
 void session::write(response res) {
+  router_.stats().request(route_, res.result_int());
   bool keep_alive = res.keep_alive();
   auto msg = std::make_shared<response>(std::move(res));
   stream_.expires_after(limits_.io_timeout);

@@ -1,16 +1,26 @@
 #pragma once
 // One HTTP connection: read a request (fresh parser, limits, timeout), answer it, repeat
-// while keep-alive holds. Runs on its own strand.
+// while keep-alive holds. Runs on its own strand; route answers that come from engine
+// strands are posted back onto it.
+//
+// Backup file downloads (session_download.cpp) stream through the backup read chain with
+// backpressure: the next chunk is read only once the socket has taken the last. A stop
+// ends the download at its next chunk and the connection closes short of Content-Length;
+// a client that goes away ends it at the next write. Either way the backup file handle is
+// closed.
 
 #include "router.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace jetstrand::net {
 
@@ -23,23 +33,37 @@ struct session_limits {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(boost::asio::ip::tcp::socket socket, const router& r, session_limits limits);
+  ~session();
 
   void start();
   // Closes the connection from any thread (posted onto the session's strand).
   void close();
 
  private:
+  struct download_state;
+
   void read_request();
   void on_read(boost::beast::error_code ec, std::size_t);
+  void answer(reply r);
   void write(response res);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   void shut_down();
+
+  // session_download.cpp
+  void start_download(download_request d);
+  void on_download_opened(boost::system::error_code ec, std::uint32_t handle, std::uint64_t size);
+  void read_next_chunk();
+  void on_chunk(boost::system::error_code ec, std::size_t n);
+  void end_download(boost::system::error_code ec);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   const router& router_;
   session_limits limits_;
+  std::shared_ptr<const request> current_;  // the request being answered
+  std::string route_ = "unknown";
+  std::unique_ptr<download_state> download_;
 };
 
 }  // namespace jetstrand::net

@@ -53,6 +53,9 @@ backup_manifest manifest_from_json(std::string_view text, boost::system::error_c
 // Reads <dir>/manifest.json. -615 when it is missing, damaged, or the set is marked incomplete.
 backup_manifest read_manifest(const std::filesystem::path& dir, boost::system::error_code& ec);
 
+// The current time as the manifest's `created` field: UTC, ISO 8601 ("2026-11-23T08:00:00Z").
+std::string utc_timestamp_now();
+
 const char* to_string(set_kind k) noexcept;
 const char* to_string(backup_file_kind k) noexcept;
 

@@ -1,0 +1,72 @@
+#include "instance_json.hpp"
+
+#include "jetstrand/backup/streaming_backup.hpp"
+
+#include <mutex>
+
+namespace jetstrand::net {
+
+boost::json::object backup_status_json(const backup::backup_status& s) {
+  boost::json::array files;
+  for (const auto& f : s.files) {
+    boost::json::object o{{"name", f.name},
+                          {"size", f.size},
+                          {"bytes_read", f.bytes_read},
+                          {"state", backup::to_string(f.state)}};
+    if (f.error) o["error"] = f.error;
+    files.push_back(std::move(o));
+  }
+  return {{"state", backup::to_string(s.state)},
+          {"incremental", s.incremental},
+          {"stop_requested", s.stop_requested},
+          {"bytes_read", s.bytes_read},
+          {"bytes_total", s.bytes_total},
+          {"files", std::move(files)}};
+}
+
+void describe_instance(std::shared_ptr<instance> inst, std::function<void(boost::json::object)> done) {
+  auto i = inst;
+  backup::async_backup_status(
+      std::move(i), [inst, done = std::move(done)](boost::system::error_code,
+                                                   std::optional<backup::backup_status> s) {
+        boost::json::array databases;
+        for (const auto& name : inst->database_names()) databases.emplace_back(name);
+        boost::json::object o{{"name", inst->name()},
+                              {"state", std::string(to_string(inst->state()))},
+                              {"databases", std::move(databases)},
+                              {"backup", nullptr}};
+        if (s) o["backup"] = backup_status_json(*s);
+        done(std::move(o));
+      });
+}
+
+void describe_instances(std::vector<std::shared_ptr<instance>> list,
+                        std::function<void(boost::json::array)> done) {
+  if (list.empty()) return done({});
+  struct gather {
+    std::mutex mutex;
+    std::vector<boost::json::object> items;
+    std::size_t remaining;
+    std::function<void(boost::json::array)> done;
+  };
+  auto g = std::make_shared<gather>();
+  g->items.resize(list.size());
+  g->remaining = list.size();
+  g->done = std::move(done);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    describe_instance(list[i], [g, i](boost::json::object o) {
+      bool last = false;
+      {
+        std::lock_guard lock(g->mutex);
+        g->items[i] = std::move(o);
+        last = --g->remaining == 0;
+      }
+      if (!last) return;
+      boost::json::array out;
+      for (auto& item : g->items) out.push_back(std::move(item));
+      g->done(std::move(out));
+    });
+  }
+}
+
+}  // namespace jetstrand::net

@@ -1,0 +1,108 @@
+#include "metrics.hpp"
+
+#include <sstream>
+
+namespace jetstrand::net {
+
+const std::vector<double>& metrics::bucket_bounds() {
+  // Seconds: the abort is expected within microseconds to a few milliseconds.
+  static const std::vector<double> bounds{0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                          0.0025,  0.005,   0.01,   0.05,    0.1,    1.0};
+  return bounds;
+}
+
+void metrics::request(const std::string& route, unsigned status) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{route, status}];
+}
+
+void metrics::connection_opened() {
+  std::lock_guard lock(mutex_);
+  ++connections_;
+}
+
+void metrics::connection_closed() {
+  std::lock_guard lock(mutex_);
+  --connections_;
+}
+
+void metrics::bytes_sent(std::uint64_t n) {
+  std::lock_guard lock(mutex_);
+  bytes_sent_ += n;
+}
+
+void metrics::backup_ended(bool completed) {
+  std::lock_guard lock(mutex_);
+  ++(completed ? completed_ : aborted_);
+}
+
+void metrics::stop_requested(const std::string& instance) {
+  std::lock_guard lock(mutex_);
+  stops_[instance] = clock::now();
+}
+
+void metrics::download_stopped(const std::string& instance) {
+  const auto now = clock::now();
+  std::lock_guard lock(mutex_);
+  auto it = stops_.find(instance);
+  if (it == stops_.end()) return;
+  const double s = std::chrono::duration<double>(now - it->second).count();
+  const auto& bounds = bucket_bounds();
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    if (s <= bounds[i]) ++buckets_[i];
+  }
+  ++observations_;
+  seconds_sum_ += s;
+}
+
+namespace {
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string metrics::render() const {
+  std::lock_guard lock(mutex_);
+  std::ostringstream o;
+  o << "# HELP jetstrand_http_requests_total HTTP requests answered, by route and status.\n"
+       "# TYPE jetstrand_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    o << "jetstrand_http_requests_total{route=\"" << escape_label(key.first) << "\",status=\""
+      << key.second << "\"} " << n << "\n";
+  }
+  o << "# HELP jetstrand_http_connections_open HTTP connections now open.\n"
+       "# TYPE jetstrand_http_connections_open gauge\n"
+       "jetstrand_http_connections_open "
+    << connections_ << "\n";
+  o << "# HELP jetstrand_backup_bytes_sent_total Backup file bytes sent to clients.\n"
+       "# TYPE jetstrand_backup_bytes_sent_total counter\n"
+       "jetstrand_backup_bytes_sent_total "
+    << bytes_sent_ << "\n";
+  o << "# HELP jetstrand_backups_total Backups ended, by result.\n"
+       "# TYPE jetstrand_backups_total counter\n"
+       "jetstrand_backups_total{result=\"completed\"} "
+    << completed_ << "\njetstrand_backups_total{result=\"aborted\"} " << aborted_ << "\n";
+  o << "# HELP jetstrand_backup_stop_to_abort_seconds From a stop request to the end of each "
+       "download it interrupted.\n"
+       "# TYPE jetstrand_backup_stop_to_abort_seconds histogram\n";
+  const auto& bounds = bucket_bounds();
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    o << "jetstrand_backup_stop_to_abort_seconds_bucket{le=\"" << bounds[i] << "\"} "
+      << buckets_[i] << "\n";
+  }
+  o << "jetstrand_backup_stop_to_abort_seconds_bucket{le=\"+Inf\"} " << observations_ << "\n"
+    << "jetstrand_backup_stop_to_abort_seconds_sum " << seconds_sum_ << "\n"
+    << "jetstrand_backup_stop_to_abort_seconds_count " << observations_ << "\n";
+  return o.str();
+}
+
+}  // namespace jetstrand::net

@@ -1,0 +1,53 @@
+#pragma once
+// The endpoint's Prometheus metrics (GET /metrics). Thread-safe: sessions on any strand
+// record into it.
+//
+//   jetstrand_http_requests_total{route,status}     requests answered, by route template
+//   jetstrand_http_connections_open                 connections now open
+//   jetstrand_backup_bytes_sent_total               backup file bytes sent to clients
+//   jetstrand_backups_total{result}                 backups ended, completed or aborted
+//   jetstrand_backup_stop_to_abort_seconds          from a stop request to each download it
+//                                                   ended (histogram)
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jetstrand::net {
+
+class metrics {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  void request(const std::string& route, unsigned status);
+  void connection_opened();
+  void connection_closed();
+  void bytes_sent(std::uint64_t n);
+  void backup_ended(bool completed);
+
+  // A stop was requested for `instance` now; downloads it ends report against this time.
+  void stop_requested(const std::string& instance);
+  // A download of `instance` ended because of a stop.
+  void download_stopped(const std::string& instance);
+
+  std::string render() const;  // Prometheus text format 0.0.4
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
+  std::int64_t connections_ = 0;
+  std::uint64_t bytes_sent_ = 0;
+  std::uint64_t completed_ = 0, aborted_ = 0;
+  std::map<std::string, clock::time_point> stops_;
+  std::vector<std::uint64_t> buckets_ = std::vector<std::uint64_t>(bucket_bounds().size(), 0);
+  std::uint64_t observations_ = 0;
+  double seconds_sum_ = 0;
+
+  static const std::vector<double>& bucket_bounds();
+};
+
+}  // namespace jetstrand::net

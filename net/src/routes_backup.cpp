@@ -1,0 +1,151 @@
+// The streaming backup over HTTP (SPEC §3 through §4): one route per backup call; file
+// downloads are streamed by the session.
+#include "instance_json.hpp"
+#include "route_context.hpp"
+
+#include "jetstrand/backup/streaming_backup.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <charconv>
+
+namespace jetstrand::net {
+namespace http = boost::beast::http;
+using boost::system::error_code;
+using namespace jetstrand::backup;
+
+namespace {
+
+boost::json::array names_json(const std::vector<std::string>& names) {
+  boost::json::array a;
+  for (const auto& n : names) a.emplace_back(n);
+  return a;
+}
+
+void answer_status(const context& c, const std::shared_ptr<instance>& inst, unsigned status) {
+  async_backup_status(inst, [c, status](error_code, std::optional<backup_status> s) {
+    if (!s) return c->fail(make_error_code(jet_errc::no_backup));
+    c->json(status, backup_status_json(*s));
+  });
+}
+
+void begin(const context& c, const std::shared_ptr<instance>& inst) {
+  boost::json::object body;
+  if (!body_object(c, body)) return;
+  unsigned flags = 0;
+  if (auto it = body.find("incremental"); it != body.end()) {
+    if (!it->value().is_bool()) {
+      return c->fail(make_http_error(400, jet_errc::invalid_parameter, "\"incremental\" must be true or false"));
+    }
+    if (it->value().as_bool()) flags |= backup_incremental;
+  }
+  async_begin_backup(inst, flags, [c, inst](error_code ec) {
+    if (ec) return c->fail(ec);
+    answer_status(c, inst, 201);
+  });
+}
+
+void end(const context& c, const std::shared_ptr<instance>& inst) {
+  unsigned mode = end_normal;
+  if (auto it = c->query.find("mode"); it != c->query.end()) {
+    if (it->second == "abort") {
+      mode = end_abort;
+    } else if (it->second != "normal") {
+      return c->fail(make_http_error(400, jet_errc::invalid_parameter, "mode must be normal or abort"));
+    }
+  }
+  async_end_backup(inst, mode, [c](error_code ec, end_result r) {
+    if (ec) return c->fail(ec);
+    c->stats.backup_ended(r == end_result::completed);
+    c->json(200, {{"result", r == end_result::completed ? "completed" : "aborted"}});
+  });
+}
+
+// "bytes=N-" (the only form offered: a download resumes from N to the end).
+bool parse_range(std::string_view v, std::uint64_t& from) {
+  constexpr std::string_view prefix = "bytes=";
+  if (v.substr(0, prefix.size()) != prefix || v.empty() || v.back() != '-') return false;
+  auto digits = v.substr(prefix.size(), v.size() - prefix.size() - 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), from);
+  return ec == std::errc{} && end == digits.data() + digits.size() && !digits.empty();
+}
+
+// Backup file names are "<db>.jdb" or "gen-XXXXXXXX.log": one safe path component.
+bool plausible_file_name(std::string_view n) {
+  if (n.empty() || n.size() > 128 || n.front() == '.') return false;
+  for (char ch : n) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                    ch == '-' || ch == '_' || ch == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void download(const context& c, const std::shared_ptr<instance>& inst) {
+  if (!plausible_file_name(c->segs[5])) {
+    return c->fail(make_http_error(400, jet_errc::invalid_parameter, "invalid backup file name"));
+  }
+  download_request d{inst, c->segs[5], 0, false};
+  if (auto it = c->req->find(http::field::range); it != c->req->end()) {
+    if (!parse_range(it->value(), d.from)) {
+      return c->fail(make_http_error(416, jet_errc::invalid_parameter, "only \"Range: bytes=N-\" is supported"));
+    }
+    d.ranged = true;
+  }
+  c->stream(std::move(d));
+}
+
+}  // namespace
+
+void handle_backup(const context& c) {
+  auto inst = find_instance_or_fail(c);
+  if (!inst) return;
+  if (c->segs.size() == 4) {
+    if (c->method() == http::verb::post) return begin(c, inst);
+    if (c->method() == http::verb::delete_) return end(c, inst);
+    return answer_status(c, inst, 200);
+  }
+  const std::string& what = c->segs[4];
+  if (what == "files") return download(c, inst);
+  if (what == "attach-info") {
+    return async_attach_info(inst, [c](error_code ec, std::vector<std::string> files) {
+      if (ec) return c->fail(ec);
+      c->json(200, {{"files", names_json(files)}});
+    });
+  }
+  if (what == "log-info") {
+    return async_log_info(inst, [c](error_code ec, log_range r) {
+      if (ec) return c->fail(ec);
+      c->json(200, {{"files", names_json(r.files)}, {"gen_low", r.generation_low}, {"gen_high", r.generation_high}});
+    });
+  }
+  if (what == "truncate-log-info") {
+    return async_truncate_log_info(inst, [c](error_code ec, std::vector<std::string> files) {
+      if (ec) return c->fail(ec);
+      c->json(200, {{"files", names_json(files)}});
+    });
+  }
+  if (what == "truncate-log") {
+    return async_truncate_log(inst, [c](error_code ec) {
+      if (ec) return c->fail(ec);
+      c->json(200, {{"result", "truncated"}});
+    });
+  }
+  // stop
+  c->stats.stop_requested(inst->name());
+  async_stop_backup(inst, [c](error_code ec) {
+    if (ec) return c->fail(ec);
+    c->json(200, {{"result", "stopped"}});
+  });
+}
+
+void handle_legacy_stop(const context& c) {
+  error_code ec;
+  if (auto inst = c->eng.legacy_instance(ec)) c->stats.stop_requested(inst->name());
+  async_stop_backup(c->eng, [c](error_code e) {
+    if (e) return c->fail(e);
+    c->json(200, {{"result", "stopped"}});
+  });
+}
+
+}  // namespace jetstrand::net
