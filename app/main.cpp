@@ -1,4 +1,5 @@
 // The jetstrand command line (SPEC §5).
+#include "backup_command.hpp"
 #include "cli_args.hpp"
 #include "serve_command.hpp"
 
@@ -13,7 +14,10 @@ namespace {
 const char* const usage = R"(usage: jetstrand <command> [options]
 
 commands:
-  serve     run the engine and its HTTP control endpoint (try: jetstrand serve --help)
+  serve     run the engine and its HTTP control endpoint
+  backup    back up an instance of a running server into a directory (a backup set)
+  restore   restore an instance from backup sets into a data directory
+  verify    check backup sets offline
 
 options:
   -h, --help      this text
@@ -42,6 +46,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "serve") return jetstrand::cli::serve_command(rest);
+    if (command == "backup") return jetstrand::cli::backup_command(rest);
+    if (command == "restore") return jetstrand::cli::restore_command(rest);
+    if (command == "verify") return jetstrand::cli::verify_command(rest);
     std::cerr << "jetstrand: unknown command '" << command << "'\n\n" << usage;
     return 2;
   } catch (const jetstrand::cli::usage_error& e) {

@@ -1,0 +1,128 @@
+#include "http_client.hpp"
+
+#include "cli_args.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+
+#include <sys/socket.h>
+
+namespace jetstrand::cli {
+namespace http = boost::beast::http;
+
+http_client::http_client(const std::string& url, std::string token) : token_(std::move(token)) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  if (!u || u->scheme() != "http" || u->host().empty()) {
+    throw usage_error("--url " + url + ": expected http://HOST:PORT");
+  }
+  host_ = u->host();
+  if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
+  port_ = u->has_port() ? std::string(u->port()) : "80";
+  prefix_ = u->path();
+  while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
+  base_ = "http://" + std::string(u->encoded_authority()) + prefix_;
+}
+
+void http_client::connect() {
+  boost::asio::ip::tcp::resolver resolver(io_);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(host_, port_, ec);
+  if (!ec) boost::asio::connect(socket_, results, ec);
+  if (ec) throw http_failure(0, 0, "cannot connect to " + base_ + ": " + ec.message());
+  fd_ = socket_.native_handle();
+  if (interrupted_) interrupt();
+}
+
+void http_client::ensure_connected() {
+  if (!socket_.is_open()) connect();
+}
+
+void http_client::interrupt() noexcept {
+  interrupted_ = true;
+  int fd = fd_.load();
+  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+}
+
+void http_client::fail_from_body(unsigned status, const std::string& body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (!ec && v.is_object() && v.as_object().contains("error")) {
+    const auto& e = v.at("error").as_object();
+    int code = e.contains("code") && e.at("code").is_int64() ? static_cast<int>(e.at("code").as_int64()) : 0;
+    std::string name = e.contains("name") && e.at("name").is_string() ? std::string(e.at("name").as_string()) : "";
+    std::string msg = e.contains("message") && e.at("message").is_string() ? std::string(e.at("message").as_string()) : "";
+    throw http_failure(status, code, "HTTP " + std::to_string(status) + ": " + std::to_string(code) + " " + name + ": " + msg);
+  }
+  throw http_failure(status, 0, "HTTP " + std::to_string(status) + ": " + body.substr(0, 200));
+}
+
+boost::json::value http_client::call(http::verb method, const std::string& path, const std::string& body) {
+  ensure_connected();
+  http::request<http::string_body> req{method, prefix_ + path, 11};
+  req.set(http::field::host, host_);
+  req.keep_alive(true);
+  if (!token_.empty()) req.set(http::field::authorization, "Bearer " + token_);
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
+  http::response<http::string_body> res;
+  boost::system::error_code ec;
+  http::write(socket_, req, ec);
+  if (!ec) http::read(socket_, buffer_, res, ec);
+  if (ec) {
+    socket_.close();
+    throw http_failure(0, 0, std::string(http::to_string(method)) + " " + path + ": " + ec.message());
+  }
+  if (!res.keep_alive()) socket_.close();
+  if (res.result_int() / 100 != 2) fail_from_body(res.result_int(), res.body());
+  auto v = boost::json::parse(res.body(), ec);
+  if (ec) throw http_failure(res.result_int(), 0, path + ": the answer is not JSON");
+  return v;
+}
+
+std::uint64_t http_client::download(const std::string& path,
+                                    const std::function<void(std::span<const unsigned char>)>& sink) {
+  ensure_connected();
+  http::request<http::empty_body> req{http::verb::get, prefix_ + path, 11};
+  req.set(http::field::host, host_);
+  req.keep_alive(true);
+  if (!token_.empty()) req.set(http::field::authorization, "Bearer " + token_);
+  boost::system::error_code ec;
+  http::write(socket_, req, ec);
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  if (!ec) http::read_header(socket_, buffer_, parser, ec);
+  if (ec) {
+    socket_.close();
+    throw http_failure(0, 0, "GET " + path + ": " + ec.message());
+  }
+  const unsigned status = parser.get().result_int();
+  const auto length = parser.content_length().value_or(0);
+  std::string error_body;
+  std::vector<unsigned char> chunk(256 * 1024);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    http::read(socket_, buffer_, parser, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      socket_.close();
+      throw http_failure(0, 0, "GET " + path + ": the download ended early (" + ec.message() + ")");
+    }
+    const std::size_t n = chunk.size() - parser.get().body().size;
+    if (status == 200) {
+      sink({chunk.data(), n});
+    } else {
+      error_body.append(reinterpret_cast<const char*>(chunk.data()), n);
+    }
+  }
+  if (!parser.get().keep_alive()) socket_.close();
+  if (status != 200) fail_from_body(status, error_body);
+  return length;
+}
+
+}  // namespace jetstrand::cli

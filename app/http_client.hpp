@@ -1,0 +1,59 @@
+#pragma once
+// The blocking HTTP/1.1 client of `jetstrand backup`: one keep-alive connection to the
+// server, JSON calls, and file downloads streamed to a callback (never held in memory).
+// interrupt() may be called from another thread (the signal watcher): it shuts the socket
+// down, so a call blocked in the kernel returns at once with an error.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <functional>
+#include <span>
+#include <string>
+
+namespace jetstrand::cli {
+
+// A failed call: what the server said (its JSON error) or what went wrong on the way.
+struct http_failure : std::runtime_error {
+  http_failure(unsigned status, int jet_code, const std::string& what)
+      : std::runtime_error(what), status(status), jet_code(jet_code) {}
+  unsigned status;  // 0: no answer (connection failed or cut)
+  int jet_code;     // 0 when the server gave none
+};
+
+class http_client {
+ public:
+  // url: "http://HOST:PORT" (a path prefix is allowed). Throws usage_error for a bad URL.
+  http_client(const std::string& url, std::string token);
+
+  // A JSON call; throws http_failure for anything but 2xx.
+  boost::json::value call(boost::beast::http::verb method, const std::string& path,
+                          const std::string& body = {});
+
+  // GET path, streaming the body to `sink`; returns the Content-Length. Throws
+  // http_failure (status 0 when the body ended short: the connection was cut).
+  std::uint64_t download(const std::string& path,
+                         const std::function<void(std::span<const unsigned char>)>& sink);
+
+  void interrupt() noexcept;
+  bool interrupted() const noexcept { return interrupted_; }
+  const std::string& base() const noexcept { return base_; }
+
+ private:
+  void connect();
+  void ensure_connected();
+  [[noreturn]] void fail_from_body(unsigned status, const std::string& body);
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_{io_};
+  boost::beast::flat_buffer buffer_;
+  std::string host_, port_, prefix_, base_, token_;
+  std::atomic<int> fd_{-1};
+  std::atomic<bool> interrupted_{false};
+};
+
+}  // namespace jetstrand::cli
