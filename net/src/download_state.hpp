@@ -22,6 +22,8 @@ struct session::download_state {
   unsigned version = 11;
   std::uint32_t handle = 0;
   bool open = false;
+  bool stopping = false;       // a stop interrupted the write in flight
+  std::uint64_t ticket = 0;    // in the download registry
   std::uint64_t size = 0;
   std::uint64_t position = 0;  // bytes read from the file so far
   std::vector<char> buffer = std::vector<char>(download_chunk);

@@ -6,6 +6,7 @@
 
 #include "jetstrand/engine.hpp"
 #include "jetstrand/net/http_error.hpp"
+#include "download_registry.hpp"
 #include "metrics.hpp"
 
 #include <boost/beast/http/message.hpp>
@@ -46,6 +47,7 @@ struct route_context {
   std::string route = "unknown";
   engine& eng;
   metrics& stats;
+  download_registry& downloads;
   reply_handler done;
 
   boost::beast::http::verb method() const { return req->method(); }

@@ -11,13 +11,14 @@ namespace jetstrand::net {
 
 class router {
  public:
-  router(engine& eng, std::string token, metrics& stats)
-      : engine_(eng), token_(std::move(token)), metrics_(stats) {}
+  router(engine& eng, std::string token, metrics& stats, download_registry& downloads)
+      : engine_(eng), token_(std::move(token)), metrics_(stats), downloads_(downloads) {}
 
   // Answers through `done`, exactly once, on any thread.
   void dispatch(std::shared_ptr<const request> req, reply_handler done) const;
 
   metrics& stats() const noexcept { return metrics_; }
+  download_registry& downloads() const noexcept { return downloads_; }
 
  private:
   bool authorized(const request& req) const;
@@ -25,6 +26,7 @@ class router {
   engine& engine_;
   std::string token_;
   metrics& metrics_;
+  download_registry& downloads_;
 };
 
 }  // namespace jetstrand::net

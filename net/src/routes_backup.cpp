@@ -133,17 +133,20 @@ void handle_backup(const context& c) {
   }
   // stop
   c->stats.stop_requested(inst->name());
-  async_stop_backup(inst, [c](error_code ec) {
+  async_stop_backup(inst, [c, inst](error_code ec) {
     if (ec) return c->fail(ec);
+    c->downloads.interrupt(inst->name());
     c->json(200, {{"result", "stopped"}});
   });
 }
 
 void handle_legacy_stop(const context& c) {
   error_code ec;
-  if (auto inst = c->eng.legacy_instance(ec)) c->stats.stop_requested(inst->name());
-  async_stop_backup(c->eng, [c](error_code e) {
+  auto inst = c->eng.legacy_instance(ec);
+  if (inst) c->stats.stop_requested(inst->name());
+  async_stop_backup(c->eng, [c, inst](error_code e) {
     if (e) return c->fail(e);
+    if (inst) c->downloads.interrupt(inst->name());
     c->json(200, {{"result", "stopped"}});
   });
 }

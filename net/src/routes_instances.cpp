@@ -53,11 +53,11 @@ void handle_instance(const context& c) {
     describe_instance(inst, [c](boost::json::object o) { c->json(200, o); });
     return;
   }
-  terminate_mode mode = terminate_mode::complete;
+  terminate_mode mode = terminate_mode::abrupt;  // SPEC §3: abrupt is the default
   if (auto it = c->query.find("mode"); it != c->query.end()) {
-    if (it->second == "abrupt") {
-      mode = terminate_mode::abrupt;
-    } else if (it->second != "complete") {
+    if (it->second == "complete") {
+      mode = terminate_mode::complete;
+    } else if (it->second != "abrupt") {
       return c->fail(make_http_error(400, jet_errc::invalid_parameter, "mode must be abrupt or complete"));
     }
   }

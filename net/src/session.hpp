@@ -38,6 +38,9 @@ class session : public std::enable_shared_from_this<session> {
   void start();
   // Closes the connection from any thread (posted onto the session's strand).
   void close();
+  // From any thread, after a stop: a download blocked in a socket write gives it up and
+  // reads again, which fails with -801 and ends the download (see session_download.cpp).
+  void interrupt_download();
 
  private:
   struct download_state;

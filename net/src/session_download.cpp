@@ -18,6 +18,7 @@ void session::start_download(download_request d) {
   download_->keep_alive = current_->keep_alive();
   download_->version = current_->version();
   download_->req = std::move(d);
+  download_->ticket = router_.downloads().add(download_->req.inst->name(), weak_from_this());
   backup::async_open_file(
       download_->req.inst, download_->req.file,
       boost::asio::bind_executor(stream_.get_executor(),
@@ -29,8 +30,10 @@ void session::start_download(download_request d) {
 void session::on_download_opened(error_code ec, std::uint32_t handle, std::uint64_t size) {
   auto& d = *download_;
   if (ec) {
+    router_.downloads().remove(d.ticket);
+    auto res = make_error_response(make_http_error(ec), d.version, d.keep_alive);
     download_.reset();
-    return write(make_error_response(make_http_error(ec), d.version, d.keep_alive));
+    return write(std::move(res));
   }
   d.open = true;
   d.handle = handle;
@@ -42,6 +45,7 @@ void session::on_download_opened(error_code ec, std::uint32_t handle, std::uint6
         d.version, d.keep_alive);
     res.set(http::field::content_range, "bytes */" + std::to_string(size));
     backup::async_close_file(d.req.inst, handle, [](error_code) {});
+    router_.downloads().remove(d.ticket);
     download_.reset();
     return write(std::move(res));
   }
@@ -75,6 +79,8 @@ void session::read_next_chunk() {
 
 void session::on_chunk(error_code ec, std::size_t n) {
   auto& d = *download_;
+  // Part of the body may have been cut by the interrupted write: nothing more may be sent.
+  if (!ec && d.stopping) ec = jet_errc::backup_abort_by_server;
   if (ec) return end_download(ec);
   if (n == 0) return end_download(d.position >= d.size ? error_code{} : make_error_code(jet_errc::disk_io));
   const std::uint64_t start = d.position;
@@ -85,13 +91,27 @@ void session::on_chunk(error_code ec, std::size_t n) {
   boost::asio::async_write(stream_, boost::asio::buffer(d.buffer.data() + skip, n - skip),
                            [self = shared_from_this()](beast::error_code e, std::size_t sent) {
                              self->router_.stats().bytes_sent(sent);
+                             // Cut short by a stop: the read that follows reports it (-801).
+                             if (e && self->download_->stopping) {
+                               if (self->download_->position < self->download_->size) return self->read_next_chunk();
+                               return self->end_download(jet_errc::backup_abort_by_server);
+                             }
                              if (e) return self->end_download(e);
                              self->read_next_chunk();
                            });
 }
 
+void session::interrupt_download() {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->download_) return;
+    self->download_->stopping = true;
+    self->stream_.cancel();  // a write in flight completes now, with operation_aborted
+  });
+}
+
 void session::end_download(error_code ec) {
   auto d = std::move(download_);
+  router_.downloads().remove(d->ticket);
   if (d->open) backup::async_close_file(d->req.inst, d->handle, [](error_code) {});
   if (ec == jet_errc::backup_abort_by_server) router_.stats().download_stopped(d->req.inst->name());
   // Short of Content-Length the body cannot be finished: the connection ends, which tells

@@ -1,6 +1,5 @@
 // The HTTP endpoint in-process, driven by a Beast client over 127.0.0.1.
-#include "support/engine_fixture.hpp"
-#include "support/http_client.hpp"
+#include "support/server_fixture.hpp"
 
 #include "jetstrand/net/server.hpp"
 
@@ -8,32 +7,10 @@
 
 using namespace jetstrand;
 using jetstrand::test::http_client;
+using jetstrand::test::server_fixture;
+using jetstrand::test::check_error_body;
 namespace http = boost::beast::http;
 
-namespace {
-
-struct server_fixture : test::engine_fixture {
-  explicit server_fixture(net::server_options o = {}) : test::engine_fixture({}, 2) {
-    o.port = 0;
-    srv = std::make_unique<net::server>(io.get_executor(), *eng, o);
-    srv->start();
-    port = srv->local_endpoint().port();
-  }
-  ~server_fixture() { srv->stop(); }
-
-  std::unique_ptr<net::server> srv;
-  unsigned short port = 0;
-};
-
-void check_error_body(const http::response<http::string_body>& res, int code) {
-  BOOST_TEST(res[http::field::content_type] == "application/json");
-  auto v = test::json_of(res);
-  BOOST_TEST(v.at("error").at("code").as_int64() == code);
-  BOOST_TEST(!v.at("error").at("name").as_string().empty());
-  BOOST_TEST(!v.at("error").at("message").as_string().empty());
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(http_server)
 
