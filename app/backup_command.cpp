@@ -95,8 +95,16 @@ class backup_run {
 
   // The whole sequence; throws http_failure or std::runtime_error.
   void run() {
-    auto status = client_.call(http::verb::post, base_, config_.incremental ? R"({"incremental":true})" : "{}");
+    // Cut off while waiting for the answer, the begin may have happened on the server: the
+    // abort path then ends it. Only an answer that says it failed means there is none.
     began_ = true;
+    boost::json::value status;
+    try {
+      status = client_.call(http::verb::post, base_, config_.incremental ? R"({"incremental":true})" : "{}");
+    } catch (const http_failure& e) {
+      if (e.status != 0) began_ = false;
+      throw;
+    }
     progress_.set_total(total_from_status(status));
     if (!config_.incremental) {
       for (const auto& name : names_of(client_.call(http::verb::get, base_ + "/attach-info"))) {
@@ -130,6 +138,8 @@ class backup_run {
       }
       fresh.call(http::verb::delete_, base_ + "?mode=abort");
       began_ = false;
+    } catch (const http_failure& e) {
+      if (e.jet_code != -520) reason += "; ending the backup on the server failed too: " + std::string(e.what());
     } catch (const std::exception& e) {
       reason += "; ending the backup on the server failed too: " + std::string(e.what());
     }
