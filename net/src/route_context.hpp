@@ -49,6 +49,7 @@ struct route_context {
   metrics& stats;
   download_registry& downloads;
   reply_handler done;
+  std::shared_ptr<const void> keep_alive;  // the router that owns stats and downloads
 
   boost::beast::http::verb method() const { return req->method(); }
   // 200/201 with a JSON body.

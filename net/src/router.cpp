@@ -93,7 +93,7 @@ bool router::authorized(const request& req) const {
 
 void router::dispatch(std::shared_ptr<const request> req, reply_handler done) const {
   auto c = std::make_shared<route_context>(
-      route_context{req, {}, {}, "unknown", engine_, metrics_, downloads_, std::move(done)});
+      route_context{req, {}, {}, "unknown", engine_, metrics_, downloads_, std::move(done), shared_from_this()});
   auto url = boost::urls::parse_origin_form(req->target());
   if (!url) return c->fail(make_http_error(400, jet_errc::invalid_parameter, "malformed target"));
   for (auto seg : url->segments()) c->segs.push_back(seg);

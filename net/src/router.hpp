@@ -9,10 +9,11 @@
 
 namespace jetstrand::net {
 
-class router {
+// Shared by the server and its sessions (which may outlive the server by a few handlers):
+// it owns the metrics and the download registry, so they live as long as anyone uses them.
+class router : public std::enable_shared_from_this<router> {
  public:
-  router(engine& eng, std::string token, metrics& stats, download_registry& downloads)
-      : engine_(eng), token_(std::move(token)), metrics_(stats), downloads_(downloads) {}
+  router(engine& eng, std::string token) : engine_(eng), token_(std::move(token)) {}
 
   // Answers through `done`, exactly once, on any thread.
   void dispatch(std::shared_ptr<const request> req, reply_handler done) const;
@@ -25,8 +26,8 @@ class router {
 
   engine& engine_;
   std::string token_;
-  metrics& metrics_;
-  download_registry& downloads_;
+  mutable metrics metrics_;
+  mutable download_registry downloads_;
 };
 
 }  // namespace jetstrand::net

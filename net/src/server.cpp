@@ -13,7 +13,7 @@ namespace jetstrand::net {
 
 struct server::state : std::enable_shared_from_this<server::state> {
   state(boost::asio::any_io_executor ex, engine& eng, server_options opts)
-      : executor(ex), options(std::move(opts)), routes(eng, options.token, stats, downloads), acceptor(ex) {
+      : executor(ex), options(std::move(opts)), routes(std::make_shared<router>(eng, options.token)), acceptor(ex) {
     boost::asio::ip::tcp::endpoint ep(options.address, options.port);
     acceptor.open(ep.protocol());
     acceptor.set_option(boost::asio::socket_base::reuse_address(true));
@@ -53,9 +53,7 @@ struct server::state : std::enable_shared_from_this<server::state> {
 
   boost::asio::any_io_executor executor;
   server_options options;
-  metrics stats;
-  download_registry downloads;
-  router routes;
+  std::shared_ptr<router> routes;
   boost::asio::ip::tcp::acceptor acceptor;
   std::mutex mutex;
   bool stopped = false;

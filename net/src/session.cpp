@@ -12,8 +12,9 @@ namespace jetstrand::net {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
-session::session(boost::asio::ip::tcp::socket socket, const router& r, session_limits limits)
-    : stream_(std::move(socket)), router_(r), limits_(limits) {
+session::session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const router> r,
+                 session_limits limits)
+    : stream_(std::move(socket)), routes_(std::move(r)), router_(*routes_), limits_(limits) {
   router_.stats().connection_opened();
 }
 

@@ -32,7 +32,7 @@ struct session_limits {
 
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(boost::asio::ip::tcp::socket socket, const router& r, session_limits limits);
+  session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const router> r, session_limits limits);
   ~session();
 
   void start();
@@ -62,6 +62,7 @@ class session : public std::enable_shared_from_this<session> {
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<const router> routes_;  // kept: a session may outlive the server briefly
   const router& router_;
   session_limits limits_;
   std::shared_ptr<const request> current_;  // the request being answered

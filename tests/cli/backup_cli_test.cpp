@@ -155,6 +155,24 @@ BOOST_AUTO_TEST_CASE(ctrl_c_ends_the_backup_with_abort_on_the_server) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(sigterm_during_a_backup_exits_zero_and_leaves_nothing_behind) {
+  jetstrand::test::temp_dir dir;
+  {
+    server s(dir / "data");
+    http_client c(s.port);
+    for (int i = 0; i < 200; ++i) c.request(http::verb::put, keys + "k" + std::to_string(i), std::string(1500, 'x'));
+    BOOST_TEST_REQUIRE(c.request(http::verb::post, "/v1/instances/default/backup").result_int() == 201u);
+    s.p.signal(SIGTERM);
+    BOOST_TEST(s.p.wait() == 0, s.p.err());
+  }
+  // Restarted, the instance recovers and a whole backup completes.
+  server s(dir / "data");
+  std::string err;
+  BOOST_TEST(run({"backup", "--url", s.url, "--out", (dir / "set").string()}, nullptr, &err) == 0, err);
+  http_client c(s.port);
+  BOOST_TEST(c.request(http::verb::get, keys + "k199").result_int() == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(verify_names_damage_and_commands_explain_themselves) {
   jetstrand::test::temp_dir dir;
   {
