@@ -1,11 +1,11 @@
 #include "abort_bench.hpp"
 
 #include "bench_args.hpp"
+#include "bench_instance.hpp"
 
 #include "jetstrand/backup/streaming_backup.hpp"
 #include "jetstrand/engine.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
@@ -17,7 +17,6 @@
 #include <iostream>
 #include <random>
 #include <thread>
-#include <unistd.h>
 
 namespace jetstrand::bench {
 namespace {
@@ -54,41 +53,12 @@ int abort_latency(std::span<char*> args) {
     }
   }
 
-  auto dir = std::filesystem::path(option(o, "dir", std::filesystem::temp_directory_path().string())) /
-             ("jetstrand-abort-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
-  std::vector<std::thread> runners;
-  for (int i = 0; i < 2; ++i) runners.emplace_back([&] { io.run(); });
+  bench_instance b(option(o, "dir", std::filesystem::temp_directory_path().string()), "abort", *kind);
   {
-    engine_options eo;
-    eo.data_dir = dir;
-    eo.file_backend = *kind;
-    eo.storage.log_file_size = 64 << 20;
-    engine eng(io.get_executor(), eo);
-    std::promise<std::shared_ptr<instance>> made;
-    eng.async_create_instance("bench", [&](boost::system::error_code ec, std::shared_ptr<instance> i) {
-      if (ec) std::cerr << "create: " << ec.message() << "\n";
-      made.set_value(i);
-    });
-    auto inst = made.get_future().get();
-    if (!inst) return 1;
-    std::promise<boost::system::error_code> p;
-    inst->async_create_database("d", [&](boost::system::error_code ec) { p.set_value(ec); });
-    check(p.get_future().get(), "create database");
-
-    // Fill the database: 1 KiB values, 256 commits in flight.
-    const std::string value(1024, 'v');
-    for (std::uint64_t n = 0, bytes = 0; bytes < db_size;) {
-      std::vector<std::future<boost::system::error_code>> batch;
-      for (int i = 0; i < 256; ++i, ++n, bytes += value.size() + 16) {
-        auto pr = std::make_shared<std::promise<boost::system::error_code>>();
-        batch.push_back(pr->get_future());
-        inst->async_put("d", "k" + std::to_string(n), value, [pr](boost::system::error_code ec) { pr->set_value(ec); });
-      }
-      for (auto& f : batch) check(f.get(), "commit");
-    }
+    // 1 KiB values, 256 single-put commits in flight.
+    b.fill(db_size, 1024, 1, 256);
+    auto& eng = b.eng();
+    const auto& inst = b.inst();
 
     std::mt19937 rng(1);
     for (int chains : chain_counts) {
@@ -154,13 +124,7 @@ int abort_latency(std::span<char*> args) {
                                {"max_us", latencies.empty() ? 0.0 : latencies.back()}};
       std::cout << boost::json::serialize(line) << std::endl;
     }
-    std::promise<boost::system::error_code> down;
-    eng.async_shutdown([&](boost::system::error_code ec) { down.set_value(ec); });
-    down.get_future().get();
   }
-  guard.reset();
-  for (auto& r : runners) r.join();
-  std::filesystem::remove_all(dir);
   return 0;
 }
 

@@ -1,12 +1,11 @@
 #include "http_bench.hpp"
 
 #include "bench_args.hpp"
+#include "bench_instance.hpp"
 
 #include "jetstrand/engine.hpp"
 #include "jetstrand/net/server.hpp"
-#include "jetstrand/transaction.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -18,20 +17,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <iostream>
 #include <thread>
-#include <unistd.h>
 
 namespace jetstrand::bench {
 namespace {
 
 namespace http = boost::beast::http;
 using clock_type = std::chrono::steady_clock;
-
-void check(boost::system::error_code ec, const char* what) {
-  if (ec) throw boost::system::system_error(ec, what);
-}
 
 // One blocking request on a fresh connection; the status.
 unsigned call(unsigned short port, http::verb v, const std::string& target) {
@@ -113,41 +106,14 @@ int http_download(std::span<char*> args) {
   const auto db_size = parse_size(option(o, "db-size", "1G"));
   const int downloads = std::stoi(option(o, "downloads", "16"));
   const int trials = std::stoi(option(o, "trials", "20"));
-  auto dir = std::filesystem::path(option(o, "dir", std::filesystem::temp_directory_path().string())) /
-             ("jetstrand-http-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
-  std::vector<std::thread> runners;
-  for (int i = 0; i < 2; ++i) runners.emplace_back([&] { io.run(); });
+  bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "http",
+                    io::backend_kind::automatic);
   {
-    engine_options eo;
-    eo.data_dir = dir;
-    eo.storage.log_file_size = 64 << 20;
-    engine eng(io.get_executor(), eo);
-    std::promise<std::shared_ptr<instance>> made;
-    eng.async_create_instance("bench", [&](boost::system::error_code ec, std::shared_ptr<instance> i) {
-      check(ec, "create instance");
-      made.set_value(i);
-    });
-    auto inst = made.get_future().get();
-    std::promise<boost::system::error_code> p;
-    inst->async_create_database("d", [&](boost::system::error_code ec) { p.set_value(ec); });
-    check(p.get_future().get(), "create database");
-    // Fill: 2000-byte values, 200 to a transaction.
-    const std::string value(2000, 'v');
-    std::uint64_t n = 0;
-    for (std::uint64_t bytes = 0; bytes < db_size;) {
-      transaction t;
-      for (int i = 0; i < 200; ++i, ++n, bytes += value.size() + 16) t.put("d", "k" + std::to_string(n), value);
-      std::promise<boost::system::error_code> c;
-      inst->async_commit(std::move(t), [&](boost::system::error_code ec) { c.set_value(ec); });
-      check(c.get_future().get(), "commit");
-    }
-    std::promise<boost::system::error_code> cp;
-    inst->async_checkpoint([&](boost::system::error_code ec) { cp.set_value(ec); });
-    check(cp.get_future().get(), "checkpoint");
+    // 2000-byte values, 200 to a transaction.
+    bi.fill(db_size, 2000, 200, 1);
+    auto& io = bi.io();
+    auto& eng = bi.eng();
+    const auto dir = bi.directory();
 
     net::server_options so;
     so.port = 0;
@@ -206,13 +172,7 @@ int http_download(std::span<char*> args) {
                            {"max_us", percentile(latencies, 1.0)}};
     std::cout << boost::json::serialize(st) << std::endl;
     srv.stop();
-    std::promise<boost::system::error_code> down;
-    eng.async_shutdown([&](boost::system::error_code ec) { down.set_value(ec); });
-    down.get_future().get();
   }
-  guard.reset();
-  for (auto& t : runners) t.join();
-  std::filesystem::remove_all(dir);
   return 0;
 }
 
