@@ -213,7 +213,10 @@ void backup_session::step(std::shared_ptr<chain> c) {
       boost::asio::bind_cancellation_slot(
           c->signal.slot(),
           boost::asio::bind_executor(strand, [this, c, pos, n](error_code ec, std::size_t got) {
-            if (ec == boost::asio::error::operation_aborted) return step(c);  // the stop
+            // A stop that came while the chunk was in the kernel ends the chain now: the
+            // chunk is not verified or delivered (S7), which keeps the abort short.
+            if (state_->stopped()) return finish(c, jet_errc::backup_abort_by_server);
+            if (ec == boost::asio::error::operation_aborted) return step(c);  // the caller's cancellation
             if (ec) return finish(c, ec);
             if (got != n) return finish(c, jet_errc::disk_io);  // the file is shorter than it was
             if (c->io->kind == file_kind::database) {
