@@ -1,20 +1,28 @@
+// abort: how long a stop takes to end every read chain in flight, in-process.
+//
+// Each chain is a consumer reading one chunk per async_read_file call, as a download or a
+// sink does. A trial begins a backup, opens the database once per chain, starts every
+// chain, waits a random moment, then a thread that is not an io thread takes the time and
+// calls async_stop_backup. Latency is from that call to the completion of the last chain;
+// bytes after the stop are those of reads that completed after the call.
 #include "abort_bench.hpp"
 
+#include "background_writer.hpp"
 #include "bench_args.hpp"
 #include "bench_instance.hpp"
+#include "bench_report.hpp"
 
 #include "jetstrand/backup/streaming_backup.hpp"
-#include "jetstrand/engine.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/json.hpp>
+#include "wait_token.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
-#include <future>
 #include <iostream>
+#include <future>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -27,104 +35,201 @@ void check(boost::system::error_code ec, const char* what) {
   if (ec) throw boost::system::system_error(ec, what);
 }
 
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
+}
+
+// One trial's chains, driven on the instance's strand.
+class trial {
+ public:
+  trial(std::shared_ptr<instance> inst, std::size_t chains, std::size_t chunk)
+      : inst_(std::move(inst)), chains_(chains), remaining_(chains) {
+    for (auto& c : chains_) c.buffer.resize(chunk);
+  }
+
+  void open_all() {
+    for (auto& c : chains_) {
+      auto [ec, h, size] = backup::async_open_file(inst_, "d.jdb", test::wait).get();
+      check(ec, "open d.jdb");
+      c.handle = h;
+    }
+  }
+  void start() {
+    for (auto& c : chains_) read_next(c);
+  }
+  // The stop, from the calling thread; returns its time (ns).
+  std::int64_t stop() {
+    const auto t0 = now_ns();
+    stop_ns_.store(t0);
+    backup::async_stop_backup(inst_, [](boost::system::error_code) {});
+    return t0;
+  }
+  // The floor under any stop: how long a bare post from this thread takes to run on the
+  // instance's strand, in the same conditions. Returns µs.
+  double probe_strand() {
+    std::promise<std::int64_t> ran;
+    const auto t0 = now_ns();
+    boost::asio::post(inst_->get_executor(), [&ran] { ran.set_value(now_ns()); });
+    return static_cast<double>(ran.get_future().get() - t0) / 1000.0;
+  }
+  void wait_all() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [&] { return remaining_ == 0; });
+  }
+  void close_all() {
+    for (auto& c : chains_) backup::async_close_file(inst_, c.handle, [](boost::system::error_code) {});
+  }
+
+  std::int64_t last_end_ns() const { return last_end_ns_; }
+  std::size_t aborted() const { return aborted_; }
+  std::uint64_t max_bytes_after_stop() const {
+    std::uint64_t m = 0;
+    for (const auto& c : chains_) m = std::max(m, c.after_stop);
+    return m;
+  }
+
+ private:
+  struct chain {
+    std::uint32_t handle = 0;
+    std::vector<char> buffer;
+    std::uint64_t after_stop = 0;
+  };
+
+  void read_next(chain& c) {
+    backup::async_read_file(inst_, c.handle, boost::asio::buffer(c.buffer), [this, &c](boost::system::error_code ec, std::size_t n) {
+      const auto t = now_ns();
+      const auto s = stop_ns_.load();
+      if (s != 0 && t >= s) c.after_stop += n;
+      if (!ec && n > 0) return read_next(c);
+      std::lock_guard lock(mutex_);
+      if (ec == jet_errc::backup_abort_by_server) ++aborted_;
+      last_end_ns_ = std::max(last_end_ns_, t);
+      if (--remaining_ == 0) done_.notify_all();
+    });
+  }
+
+  std::shared_ptr<instance> inst_;
+  std::vector<chain> chains_;
+  std::atomic<std::int64_t> stop_ns_{0};
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::size_t remaining_;
+  std::size_t aborted_ = 0;
+  std::int64_t last_end_ns_ = 0;
+};
+
+struct settings {
+  std::uint64_t db_size;
+  std::vector<int> chains;
+  std::size_t chunk;
+  int trials;
+  bool writer;
+  std::string dir;
+};
+
+void run_backend(io::backend_kind kind, const settings& s, report& out) {
+  bench_instance b(s.dir, "abort", kind);
+  const auto keys = b.fill(s.db_size, 2000, 64, 4);
+  const auto inst = b.inst();
+  const auto most_chains = static_cast<std::size_t>(*std::max_element(s.chains.begin(), s.chains.end()));
+  boost::asio::post(inst->get_executor(), [inst, chunk = s.chunk, most_chains] {
+    backup::backup_options bo;
+    bo.chunk_size = chunk;
+    bo.max_open_files = std::max(bo.max_open_files, most_chains);
+    inst->extension<backup::backup_session>().set_options(bo);
+  });
+  std::optional<background_writer> writer;
+  if (s.writer) writer.emplace(inst, keys, 1000);
+
+  std::mt19937 rng(1);
+  for (int chains : s.chains) {
+    std::vector<double> latencies;
+    std::vector<double> strand_posts;
+    std::uint64_t after_stop_max = 0;
+    int missed = 0;  // every chain had ended before the stop (not a measurement)
+    // Odd-numbered runs measure the floor (a bare strand post) instead of the stop.
+    for (int t = 0; t < 2 * s.trials; ++t) {
+      auto [ec] = backup::async_begin_backup(inst, 0, test::wait).get();
+      check(ec, "begin backup");
+      trial tr(inst, static_cast<std::size_t>(chains), s.chunk);
+      tr.open_all();
+      tr.start();
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 2000));
+      const bool probe = t % 2 == 1;
+      if (probe) strand_posts.push_back(tr.probe_strand());
+      const auto t0 = tr.stop();
+      tr.wait_all();
+      tr.close_all();
+      auto [eec, result] = backup::async_end_backup(inst, backup::end_normal, test::wait).get();
+      (void)result;
+      check(eec, "end backup");
+      if (probe) continue;
+      if (tr.aborted() == 0) {
+        ++missed;
+        continue;
+      }
+      latencies.push_back(static_cast<double>(std::max<std::int64_t>(0, tr.last_end_ns() - t0)) / 1000.0);
+      after_stop_max = std::max(after_stop_max, tr.max_bytes_after_stop());
+    }
+    auto l = summarize(latencies);
+    auto floor = summarize(strand_posts);
+    out.add({{"bench", "abort"},
+             {"system", "jetstrand"},
+             {"backend", std::string(io::to_string(b.eng().file_backend()))},
+             {"chains", chains},
+             {"chunk", s.chunk},
+             {"trials", latencies.size()},
+             {"p50_us", l.p50_us},
+             {"p99_us", l.p99_us},
+             {"max_us", l.max_us},
+             {"bytes_after_stop_max", after_stop_max},
+             {"strand_post_p50_us", floor.p50_us},
+             {"strand_post_p99_us", floor.p99_us},
+             {"writer_commits", writer ? writer->commits() : 0},
+             {"missed", missed}});
+  }
+}
+
 }  // namespace
 
 int abort_latency(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "chains", "trials", "buffer", "backend", "dir"});
+  auto o = parse_options(args, {"db-size", "chains", "chunk", "trials", "backend", "writer", "dir"});
   if (o.count("help")) {
-    std::cout << "usage: jetstrand-bench abort [--db-size 64M] [--chains 1,4,16] [--trials 200]\n"
-                 "                             [--buffer 8M] [--backend auto|io_uring|thread_pool] [--dir DIR]\n"
-                 "Chunks are the backup default, 64 KiB.\n";
+    std::cout << R"(usage: jetstrand-bench abort [options]
+  --db-size SIZE     database size, page-cache warm (default 1G)
+  --chains LIST      concurrent read chains, one run each (default 1,4,16,64)
+  --chunk SIZE       bytes per read, and the backup's chunk (default 64K)
+  --trials N         stops per chain count (default 500)
+  --backend B        both, io_uring or thread_pool (default both)
+  --writer on|off    a writer committing throughout (default on)
+  --dir DIR          where the scratch instance goes (default the temp directory)
+  --table            a markdown table instead of JSON lines
+Latency: from the stop call, on a thread that is not an io thread, to the completion of
+the last chain. bytes_after_stop_max: the most one chain received after the call.
+strand_post_p50_us/p99_us: the floor, a bare post from the same thread to the instance's
+strand under the same load (as many extra runs as --trials).
+)";
     return 0;
   }
-  const auto db_size = parse_size(option(o, "db-size", "64M"));
-  const int trials = std::stoi(option(o, "trials", "200"));
-  const auto buffer_size = static_cast<std::size_t>(parse_size(option(o, "buffer", "8M")));
-  auto kind = io::parse_backend_kind(option(o, "backend", "auto"));
-  if (!kind) throw std::invalid_argument("--backend: auto, io_uring or thread_pool");
-  std::vector<int> chain_counts;
-  {
-    std::string list = option(o, "chains", "1,4,16");
-    for (std::size_t at = 0; at <= list.size();) {
-      auto comma = list.find(',', at);
-      chain_counts.push_back(std::stoi(list.substr(at, comma - at)));
-      if (comma == std::string::npos) break;
-      at = comma + 1;
-    }
+  settings s;
+  s.db_size = parse_size(option(o, "db-size", "1G"));
+  s.chains = parse_counts("chains", option(o, "chains", "1,4,16,64"));
+  s.chunk = static_cast<std::size_t>(parse_size(option(o, "chunk", "64K")));
+  s.trials = parse_count("trials", option(o, "trials", "500"));
+  s.writer = option(o, "writer", "on") == "on";
+  s.dir = option(o, "dir", std::filesystem::temp_directory_path().string());
+  if (s.chunk == 0 || s.chunk % (8 * 1024) != 0) throw std::invalid_argument("--chunk: a multiple of 8K (whole pages)");
+  const auto backend = option(o, "backend", "both");
+  std::vector<io::backend_kind> kinds;
+  if (backend == "both") {
+    kinds = {io::backend_kind::io_uring, io::backend_kind::thread_pool};
+  } else if (auto k = io::parse_backend_kind(backend)) {
+    kinds = {*k};
+  } else {
+    throw std::invalid_argument("--backend: both, io_uring or thread_pool");
   }
-
-  bench_instance b(option(o, "dir", std::filesystem::temp_directory_path().string()), "abort", *kind);
-  {
-    // 1 KiB values, 256 single-put commits in flight.
-    b.fill(db_size, 1024, 1, 256);
-    auto& eng = b.eng();
-    const auto& inst = b.inst();
-
-    std::mt19937 rng(1);
-    for (int chains : chain_counts) {
-      const auto n = static_cast<std::size_t>(chains);
-      std::vector<std::vector<char>> buffers(n, std::vector<char>(buffer_size));
-      std::vector<double> latencies;
-      std::uint64_t aborted_chains = 0;
-      for (int t = 0; t < trials; ++t) {
-        std::promise<boost::system::error_code> began;
-        backup::async_begin_backup(inst, 0, [&](boost::system::error_code ec) { began.set_value(ec); });
-        check(began.get_future().get(), "begin");
-        std::vector<std::uint32_t> handles;
-        for (std::size_t c = 0; c < n; ++c) {
-          std::promise<std::pair<boost::system::error_code, std::uint32_t>> opened;
-          backup::async_open_file(inst, "d.jdb", [&](boost::system::error_code ec, std::uint32_t h, std::uint64_t) {
-            opened.set_value({ec, h});
-          });
-          auto [ec, h] = opened.get_future().get();
-          check(ec, "open");
-          handles.push_back(h);
-        }
-        std::atomic<std::size_t> remaining{n};
-        std::atomic<std::uint64_t> aborted{0};
-        clock_type::time_point last_done;
-        std::promise<void> all_done;
-        for (std::size_t c = 0; c < n; ++c) {
-          backup::async_read_file(inst, handles[c], boost::asio::buffer(buffers[c]),
-                                  [&](boost::system::error_code ec, std::size_t) {
-                                    if (ec == jet_errc::backup_abort_by_server) ++aborted;
-                                    if (--remaining == 0) {
-                                      last_done = clock_type::now();
-                                      all_done.set_value();
-                                    }
-                                  });
-        }
-        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 1500));
-        // The stop, from this thread (not an io thread), as a server would.
-        const auto t0 = clock_type::now();
-        backup::async_stop_backup(inst, [](boost::system::error_code) {});
-        all_done.get_future().wait();
-        if (aborted > 0 && last_done >= t0) {  // the stop caught chains in flight
-          latencies.push_back(std::chrono::duration<double, std::micro>(last_done - t0).count());
-          aborted_chains += aborted;
-        }
-        for (auto h : handles) backup::async_close_file(inst, h, [](boost::system::error_code) {});
-        std::promise<void> ended;
-        backup::async_end_backup(inst, backup::end_normal, [&](boost::system::error_code, backup::end_result) { ended.set_value(); });
-        ended.get_future().wait();
-      }
-      std::sort(latencies.begin(), latencies.end());
-      auto pct = [&](double p) {
-        return latencies.empty() ? 0.0 : latencies[static_cast<std::size_t>(p * static_cast<double>(latencies.size() - 1))];
-      };
-      boost::json::object line{{"bench", "abort"},
-                               {"backend", std::string(io::to_string(eng.file_backend()))},
-                               {"chains", chains},
-                               {"chunk", 64 * 1024},
-                               {"trials", trials},
-                               {"measured", latencies.size()},
-                               {"aborted_chains", aborted_chains},
-                               {"p50_us", pct(0.50)},
-                               {"p99_us", pct(0.99)},
-                               {"max_us", latencies.empty() ? 0.0 : latencies.back()}};
-      std::cout << boost::json::serialize(line) << std::endl;
-    }
-  }
+  report out(o.count("table") > 0);
+  for (auto k : kinds) run_backend(k, s, out);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Option parsing shared by the benchmarks: "--name value" pairs and sizes like 64K, 100M.
+// Option parsing shared by the benchmarks: "--name value" pairs, the flag --table, sizes
+// like 64K or 100M, and lists like 1,4,16.
 
 #include <algorithm>
 #include <cstdint>
@@ -7,12 +8,18 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace jetstrand::bench {
 
 inline std::uint64_t parse_size(const std::string& s) {
   std::size_t pos = 0;
-  auto v = std::stoull(s, &pos);
+  std::uint64_t v = 0;
+  try {
+    v = std::stoull(s, &pos);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("bad size '" + s + "' (use e.g. 64K, 256M, 1G)");
+  }
   auto unit = s.substr(pos);
   if (unit == "K" || unit == "KiB") return v << 10;
   if (unit == "M" || unit == "MiB") return v << 20;
@@ -21,7 +28,32 @@ inline std::uint64_t parse_size(const std::string& s) {
   throw std::invalid_argument("bad size '" + s + "' (use e.g. 64K, 256M, 1G)");
 }
 
-// The options given as --name value; throws for one not in `known` or missing its value.
+inline int parse_count(const std::string& name, const std::string& s) {
+  std::size_t pos = 0;
+  int v = 0;
+  try {
+    v = std::stoi(s, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos != s.size() || v <= 0) throw std::invalid_argument("--" + name + ": a positive number, not '" + s + "'");
+  return v;
+}
+
+// "1,4,16" -> {1, 4, 16}.
+inline std::vector<int> parse_counts(const std::string& name, const std::string& list) {
+  std::vector<int> out;
+  for (std::size_t at = 0; at <= list.size();) {
+    auto comma = list.find(',', at);
+    out.push_back(parse_count(name, list.substr(at, comma == std::string::npos ? std::string::npos : comma - at)));
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+// The options given as --name value (and the flags --help and --table, as "1"); throws for
+// one not in `known` or missing its value.
 inline std::map<std::string, std::string> parse_options(std::span<char*> args,
                                                         std::initializer_list<std::string> known) {
   std::map<std::string, std::string> out;
@@ -31,8 +63,12 @@ inline std::map<std::string, std::string> parse_options(std::span<char*> args,
       out["help"] = "1";
       continue;
     }
+    if (a == "--table") {
+      out["table"] = "1";
+      continue;
+    }
     if (a.rfind("--", 0) != 0 || std::find(known.begin(), known.end(), a.substr(2)) == known.end()) {
-      throw std::invalid_argument("unexpected argument '" + a + "'");
+      throw std::invalid_argument("unexpected argument '" + a + "' (see --help)");
     }
     if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
     out[a.substr(2)] = args[++i];

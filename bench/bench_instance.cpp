@@ -2,6 +2,7 @@
 
 #include "jetstrand/transaction.hpp"
 
+#include <fstream>
 #include <future>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ bench_instance::~bench_instance() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-void bench_instance::fill(std::uint64_t bytes, std::size_t value_size, int per_commit, int in_flight) {
+std::uint64_t bench_instance::fill(std::uint64_t bytes, std::size_t value_size, int per_commit, int in_flight) {
   const std::string value(value_size, 'v');
   std::uint64_t n = 0;
   for (std::uint64_t stored = 0; stored < bytes;) {
@@ -65,6 +66,13 @@ void bench_instance::fill(std::uint64_t bytes, std::size_t value_size, int per_c
   std::promise<boost::system::error_code> cp;
   inst_->async_checkpoint([&](boost::system::error_code ec) { cp.set_value(ec); });
   check(cp.get_future().get(), "checkpoint");
+  std::ifstream warm(database_file(), std::ios::binary);
+  std::vector<char> buf(1 << 20);
+  while (warm.read(buf.data(), static_cast<std::streamsize>(buf.size()))) {
+  }
+  return n;
 }
+
+std::filesystem::path bench_instance::database_file() const { return dir_ / "bench" / "databases" / "d.jdb"; }
 
 }  // namespace jetstrand::bench

@@ -23,9 +23,14 @@ class bench_instance {
   bench_instance(const bench_instance&) = delete;
   bench_instance& operator=(const bench_instance&) = delete;
 
-  // Puts values of `value_size` bytes, `per_commit` to a transaction, `in_flight` commits
-  // at a time, until about `bytes` are stored; then checkpoints.
-  void fill(std::uint64_t bytes, std::size_t value_size, int per_commit, int in_flight);
+  // Puts values of `value_size` bytes under keys "k0", "k1", …, `per_commit` to a
+  // transaction, `in_flight` commits at a time, until about `bytes` are stored; then
+  // checkpoints and reads the database file once so the page cache holds it. Returns the
+  // number of keys.
+  std::uint64_t fill(std::uint64_t bytes, std::size_t value_size, int per_commit, int in_flight);
+
+  // The database file of "d".
+  std::filesystem::path database_file() const;
 
   boost::asio::io_context& io() { return io_; }
   engine& eng() { return *engine_; }

@@ -39,8 +39,9 @@ struct backup_session::chain {
   std::function<void(error_code, std::size_t)> done;
   std::shared_ptr<handle_io> io;
   boost::asio::cancellation_signal signal;  // emitted by stop(), on the strand
-  std::vector<unsigned char> chunk;
+  std::vector<unsigned char> chunk;  // the I/O lands here, never in the caller's buffer
   int attempts = 0;
+  bool ended = false;  // completed; a read of it still in the kernel is dropped on landing
 };
 
 // A database's snapshot for this backup.
@@ -185,7 +186,7 @@ void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buff
 // file layer never interrupts I/O), so a stop ends a chain within one chunk.
 void backup_session::step(std::shared_ptr<chain> c) {
   const open_file* f = state_->file(c->handle);
-  if (state_->stopped() || !f) return finish(c, jet_errc::backup_abort_by_server);
+  if (stopping() || !f) return finish(c, jet_errc::backup_abort_by_server);
   const std::uint64_t pos = f->position;
   const std::size_t want = static_cast<std::size_t>(
       std::min<std::uint64_t>(c->buffer.size() - c->delivered, f->size - pos));
@@ -207,15 +208,18 @@ void backup_session::step(std::shared_ptr<chain> c) {
     n = std::max(ps, n / ps * ps);
   }
   c->chunk.resize(n);
+  ++reads_in_kernel_;
   auto strand = inst_.get_executor();
   c->io->file.async_read_at(
       pos, boost::asio::buffer(c->chunk),
       boost::asio::bind_cancellation_slot(
           c->signal.slot(),
           boost::asio::bind_executor(strand, [this, c, pos, n](error_code ec, std::size_t got) {
+            --reads_in_kernel_;
+            if (c->ended) return wake_idle_waiters();  // the stop completed it already
             // A stop that came while the chunk was in the kernel ends the chain now: the
             // chunk is not verified or delivered (S7), which keeps the abort short.
-            if (state_->stopped()) return finish(c, jet_errc::backup_abort_by_server);
+            if (stopping()) return finish(c, jet_errc::backup_abort_by_server);
             if (ec == boost::asio::error::operation_aborted) return step(c);  // the caller's cancellation
             if (ec) return finish(c, ec);
             if (got != n) return finish(c, jet_errc::disk_io);  // the file is shorter than it was
@@ -243,17 +247,24 @@ void backup_session::note_read(const chain& c, std::size_t n) {
 }
 
 void backup_session::finish(const std::shared_ptr<chain>& c, error_code ec) {
+  if (c->ended) return;
+  c->ended = true;
   chains_.remove(c);
   if (ec && ec != boost::asio::error::operation_aborted) {
     book_.failed(c->name, ec.category() == jet_category() ? ec.value() : static_cast<int>(jet_errc::disk_io));
   }
   auto done = std::move(c->done);
-  if (chains_.empty()) {
-    auto waiters = std::move(idle_waiters_);
-    idle_waiters_.clear();
-    for (auto& w : waiters) w();
-  }
+  wake_idle_waiters();
   done(ec, c->delivered);
+}
+
+bool backup_session::idle() const noexcept { return chains_.empty() && reads_in_kernel_ == 0; }
+
+void backup_session::wake_idle_waiters() {
+  if (!idle()) return;
+  auto waiters = std::move(idle_waiters_);
+  idle_waiters_.clear();
+  for (auto& w : waiters) w();
 }
 
 error_code backup_session::close(std::uint32_t handle) {
@@ -335,7 +346,7 @@ error_code backup_session::end(unsigned mode, end_result& result) {
   // Reads still in flight end at their next step (their handles are gone); the snapshots
   // stay pinned until they have.
   for (auto& c : chains_) c->signal.emit(boost::asio::cancellation_type::terminal);
-  if (chains_.empty()) {
+  if (idle()) {
     release_all();
   } else {
     idle_waiters_.push_back([this] { if (!state_->is_open()) release_all(); });
@@ -365,10 +376,26 @@ std::optional<backup_status> backup_session::status() const {
   return s;
 }
 
+bool backup_session::stopping() const noexcept {
+  return state_->stopped() || stop_requests_.load(std::memory_order_acquire) != stop_requests_seen_;
+}
+
+void backup_session::forget_stop_requests() noexcept {
+  stop_requests_seen_ = stop_requests_.load(std::memory_order_acquire);
+}
+
 void backup_session::stop() {
+  forget_stop_requests();  // from here on the state says it
   state_->stop();
   if (!state_->stopped()) return;
-  for (auto& c : chains_) c->signal.emit(boost::asio::cancellation_type::terminal);
+  // Every chain completes now, with the bytes it delivered: none waits for a read still in
+  // the kernel, which lands in the chain's own chunk buffer and is dropped (the file layer
+  // never interrupts I/O; see io/file.hpp).
+  const auto in_flight = chains_;
+  for (auto& c : in_flight) {
+    c->signal.emit(boost::asio::cancellation_type::terminal);
+    finish(c, jet_errc::backup_abort_by_server);
+  }
 }
 
 error_code backup_session::can_change_databases() {
@@ -388,7 +415,7 @@ void backup_session::on_terminate(terminate_mode, std::function<void()> done) {
     end(end_abort, ignored);
     done();
   };
-  if (chains_.empty()) return finish_end();
+  if (idle()) return finish_end();
   idle_waiters_.push_back(finish_end);
 }
 

@@ -73,14 +73,18 @@ void instance::terminate_on_strand(terminate_mode mode, done_fn done) {
   if (state_ == instance_state::terminating || state_ == instance_state::terminated) {
     return done(jet_errc::invalid_parameter);
   }
-  for (auto& [type, ext] : extensions_) {
+  for (auto& ext : extensions_snapshot()) {
     if (auto ec = ext->can_terminate(mode)) return done(ec);  // nothing changed yet
   }
   set_state(instance_state::terminating);
   auto finish = [self = shared_from_this(), mode, done = std::move(done)](
                     boost::system::error_code ec) {
     self->storage_.reset();
-    self->extensions_.clear();
+    decltype(self->extensions_) gone;  // destroyed outside the lock
+    {
+      std::lock_guard lock(self->extensions_mutex_);
+      gone.swap(self->extensions_);
+    }
     self->lock_.release();
     self->set_state(instance_state::terminated);
     self->publish_databases();
@@ -101,16 +105,22 @@ void instance::terminate_on_strand(terminate_mode mode, done_fn done) {
 
 void instance::run_terminate_hooks(terminate_mode mode, std::size_t from,
                                    std::function<void()> done) {
-  auto it = extensions_.begin();
-  std::advance(it, static_cast<long>(std::min(from, extensions_.size())));
-  if (it == extensions_.end()) return done();
-  it->second->on_terminate(mode, [self = shared_from_this(), mode, from, done = std::move(done)]() mutable {
+  auto extensions = extensions_snapshot();
+  if (from >= extensions.size()) return done();
+  extensions[from]->on_terminate(mode, [self = shared_from_this(), mode, from, done = std::move(done)]() mutable {
     self->run_terminate_hooks(mode, from + 1, std::move(done));
   });
 }
 
+std::vector<std::shared_ptr<instance_extension>> instance::extensions_snapshot() {
+  std::lock_guard lock(extensions_mutex_);
+  std::vector<std::shared_ptr<instance_extension>> out;
+  for (auto& [type, ext] : extensions_) out.push_back(ext);
+  return out;
+}
+
 boost::system::error_code instance::databases_changeable() {
-  for (auto& [type, ext] : extensions_) {
+  for (auto& ext : extensions_snapshot()) {
     if (auto ec = ext->can_change_databases()) return ec;
   }
   return {};

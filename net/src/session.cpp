@@ -100,6 +100,12 @@ void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   read_request();
 }
 
+void session::reset_connection() {
+  beast::error_code ignored;
+  stream_.socket().set_option(boost::asio::socket_base::linger(true, 0), ignored);  // close sends RST
+  stream_.close();
+}
+
 void session::shut_down() {
   beast::error_code ignored;
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);

@@ -55,9 +55,14 @@ class session : public std::enable_shared_from_this<session> {
   // session_download.cpp
   void start_download(download_request d);
   void on_download_opened(boost::system::error_code ec, std::uint32_t handle, std::uint64_t size);
-  void read_next_chunk();
-  void on_chunk(boost::system::error_code ec, std::size_t n);
+  // Keeps one read and one write in flight: starts whichever may start, or ends the
+  // download when neither is running and it is over.
+  void pump_download();
+  void read_next_chunk(int into);
+  void on_chunk(int buffer, boost::system::error_code ec, std::size_t n);
+  void on_chunk_sent(boost::system::error_code ec, std::size_t sent);
   void end_download(boost::system::error_code ec);
+  void reset_connection();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -62,43 +62,77 @@ void session::on_download_opened(error_code ec, std::uint32_t handle, std::uint6
   router_.stats().request(route_, d.head.result_int());
   stream_.expires_after(limits_.io_timeout);
   http::async_write_header(stream_, *d.serializer, [self = shared_from_this()](beast::error_code e, std::size_t) {
-    if (e) return self->end_download(e);
-    self->read_next_chunk();
+    if (e) {
+      self->download_->over = true;
+      self->download_->result = e;
+    }
+    self->pump_download();
   });
 }
 
-void session::read_next_chunk() {
+void session::pump_download() {
   auto& d = *download_;
-  if (d.position >= d.size) return end_download({});
-  backup::async_read_file(d.req.inst, d.handle, boost::asio::buffer(d.buffer),
+  if (d.over) {
+    if (!d.reading && d.writing < 0) end_download(d.result);
+    return;
+  }
+  if (d.writing < 0 && d.ready >= 0) {
+    d.writing = std::exchange(d.ready, -1);
+    stream_.expires_after(limits_.io_timeout);
+    boost::asio::async_write(stream_, boost::asio::buffer(d.buffers[d.writing].data() + d.ready_from, d.ready_size),
+                             [self = shared_from_this()](beast::error_code e, std::size_t sent) {
+                               self->on_chunk_sent(e, sent);
+                             });
+  }
+  if (!d.reading && d.ready < 0) {
+    if (d.position < d.size) return read_next_chunk(d.writing == 0 ? 1 : 0);
+    if (d.writing < 0) {  // everything read and sent
+      d.over = true;
+      end_download({});
+    }
+  }
+}
+
+void session::read_next_chunk(int into) {
+  auto& d = *download_;
+  d.reading = true;
+  backup::async_read_file(d.req.inst, d.handle, boost::asio::buffer(d.buffers[into]),
                           boost::asio::bind_executor(stream_.get_executor(),
-                                                     [self = shared_from_this()](error_code ec, std::size_t n) {
-                                                       self->on_chunk(ec, n);
+                                                     [self = shared_from_this(), into](error_code ec, std::size_t n) {
+                                                       self->on_chunk(into, ec, n);
                                                      }));
 }
 
-void session::on_chunk(error_code ec, std::size_t n) {
+void session::on_chunk(int buffer, error_code ec, std::size_t n) {
   auto& d = *download_;
+  d.reading = false;
   // Part of the body may have been cut by the interrupted write: nothing more may be sent.
   if (!ec && d.stopping) ec = jet_errc::backup_abort_by_server;
-  if (ec) return end_download(ec);
-  if (n == 0) return end_download(d.position >= d.size ? error_code{} : make_error_code(jet_errc::disk_io));
+  if (!ec && n == 0) ec = jet_errc::disk_io;  // the file ended before its size
+  if (ec && !d.over) {
+    d.over = true;
+    d.result = ec;
+  }
+  if (d.over) return pump_download();
   const std::uint64_t start = d.position;
   d.position += n;
-  if (d.position <= d.req.from) return read_next_chunk();  // before the range: skipped
-  const std::size_t skip = start < d.req.from ? static_cast<std::size_t>(d.req.from - start) : 0;
-  stream_.expires_after(limits_.io_timeout);
-  boost::asio::async_write(stream_, boost::asio::buffer(d.buffer.data() + skip, n - skip),
-                           [self = shared_from_this()](beast::error_code e, std::size_t sent) {
-                             self->router_.stats().bytes_sent(sent);
-                             // Cut short by a stop: the read that follows reports it (-801).
-                             if (e && self->download_->stopping) {
-                               if (self->download_->position < self->download_->size) return self->read_next_chunk();
-                               return self->end_download(jet_errc::backup_abort_by_server);
-                             }
-                             if (e) return self->end_download(e);
-                             self->read_next_chunk();
-                           });
+  if (d.position <= d.req.from) return read_next_chunk(buffer);  // before the range: skipped
+  d.ready = buffer;
+  d.ready_from = start < d.req.from ? static_cast<std::size_t>(d.req.from - start) : 0;
+  d.ready_size = n - d.ready_from;
+  pump_download();
+}
+
+void session::on_chunk_sent(beast::error_code e, std::size_t sent) {
+  auto& d = *download_;
+  router_.stats().bytes_sent(sent);
+  d.writing = -1;
+  if (e && !d.over) {
+    d.over = true;
+    // Cut short by a stop: the backup's answer (-801) is why, not the socket's.
+    d.result = d.stopping ? error_code(jet_errc::backup_abort_by_server) : error_code(e);
+  }
+  pump_download();
 }
 
 void session::interrupt_download() {
@@ -114,9 +148,11 @@ void session::end_download(error_code ec) {
   router_.downloads().remove(d->ticket);
   if (d->open) backup::async_close_file(d->req.inst, d->handle, [](error_code) {});
   if (ec == jet_errc::backup_abort_by_server) router_.stats().download_stopped(d->req.inst->name());
-  // Short of Content-Length the body cannot be finished: the connection ends, which tells
-  // the client the download failed; the backup status says why.
-  if (ec || !d->keep_alive) return shut_down();
+  // Short of Content-Length the body cannot be finished: the connection is reset, which
+  // tells the client the download failed at once (a clean close would first make it read
+  // the megabytes still in the socket buffers, of no use now); the backup status says why.
+  if (ec) return reset_connection();
+  if (!d->keep_alive) return shut_down();
   read_request();
 }
 

@@ -187,12 +187,19 @@ class instance : public std::enable_shared_from_this<instance> {
   logger& log() noexcept { return log_; }
   storage::instance_storage* storage() noexcept { return storage_.get(); }
   // The instance's extension of type T (derived from instance_extension, constructible from
-  // instance&), made on first use. Strand only.
+  // instance&), made on first use. Strand only: it lives until the instance terminates.
   template <typename T>
   T& extension() {
+    return *shared_extension<T>();
+  }
+  // The same, from any thread; the pointer keeps it alive past a termination. Off the strand
+  // only what T documents as thread-safe may be touched.
+  template <typename T>
+  std::shared_ptr<T> shared_extension() {
+    std::lock_guard lock(extensions_mutex_);
     auto& slot = extensions_[std::type_index(typeid(T))];
     if (!slot) slot = std::make_shared<T>(*this);
-    return static_cast<T&>(*slot);
+    return std::static_pointer_cast<T>(slot);
   }
 
  private:
@@ -253,6 +260,8 @@ class instance : public std::enable_shared_from_this<instance> {
   detail::directory_lock lock_;
   logger log_;
   std::unique_ptr<storage::instance_storage> storage_;
+  std::vector<std::shared_ptr<instance_extension>> extensions_snapshot();
+  std::mutex extensions_mutex_;  // guards the map (made from any thread, see shared_extension)
   std::map<std::type_index, std::shared_ptr<instance_extension>> extensions_;
   void run_terminate_hooks(terminate_mode mode, std::size_t from, std::function<void()> done);
 };

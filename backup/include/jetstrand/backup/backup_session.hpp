@@ -11,6 +11,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
+#include <atomic>
 #include <functional>
 #include <list>
 #include <map>
@@ -30,7 +31,7 @@ struct log_range {
 };
 
 struct backup_options {
-  std::size_t chunk_size = 64 * 1024;  // bytes per step of a read chain
+  std::size_t chunk_size = 256 * 1024;  // bytes per step of a read chain
   std::size_t max_open_files = 16;     // -1020 past it
 };
 
@@ -57,8 +58,17 @@ class backup_session : public instance_extension {
   boost::system::error_code truncate_log_info(std::vector<std::string>& files);
   boost::system::error_code truncate_log();
   boost::system::error_code end(unsigned mode, end_result& result);
-  // Sets the stop and emits terminal cancellation to every read chain in flight.
+  // Sets the stop, emits terminal cancellation to every read chain in flight and completes
+  // each at once with -801 and the bytes it delivered (a chunk still in the kernel is
+  // dropped when it lands); takes note of the stop requests made so far.
   void stop();
+  // Thread-safe, the one method callable off the strand: announces a stop that is about to
+  // be posted to the strand. Until stop() (or forget_stop_requests()) runs there, read chains
+  // end at their next step with -801 instead of verifying and delivering what they read: a
+  // stop does not wait behind the chunks queued on the strand ahead of it.
+  void request_stop() noexcept { stop_requests_.fetch_add(1, std::memory_order_release); }
+  // For a stop call that was refused: its request no longer ends chains.
+  void forget_stop_requests() noexcept;
 
   // nullopt when no backup is open.
   std::optional<backup_status> status() const;
@@ -73,10 +83,18 @@ class backup_session : public instance_extension {
   struct handle_io;
   struct chain;
   struct pinned_database;
+  // Stopped, or a stop requested and not yet run on the strand.
+  bool stopping() const noexcept;
   void step(std::shared_ptr<chain> c);
   void finish(const std::shared_ptr<chain>& c, boost::system::error_code ec);
   void note_read(const chain& c, std::size_t n);
   void release_all();
+  // No chain running and no read of one in the kernel.
+  bool idle() const noexcept;
+  void wake_idle_waiters();
+
+  std::atomic<std::uint64_t> stop_requests_{0};  // the only state touched off the strand
+  std::uint64_t stop_requests_seen_ = 0;
 
   instance& inst_;
   backup_options options_;
@@ -84,7 +102,8 @@ class backup_session : public instance_extension {
   std::map<std::uint32_t, std::shared_ptr<handle_io>> io_;
   std::map<std::string, std::shared_ptr<pinned_database>> pinned_;  // by database name
   std::list<std::shared_ptr<chain>> chains_;
-  std::vector<std::function<void()>> idle_waiters_;  // waiting for chains_ to empty
+  std::vector<std::function<void()>> idle_waiters_;  // waiting for idle()
+  std::size_t reads_in_kernel_ = 0;  // chunk reads issued and not landed (their chain may have ended)
   backup_progress_book book_;
 };
 

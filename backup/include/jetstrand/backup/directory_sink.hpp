@@ -3,7 +3,8 @@
 // exist or be empty (-1003 otherwise: a set is never mixed with another). While the backup
 // runs the directory holds INCOMPLETE; commit() makes every file durable, writes the
 // manifest atomically and only then removes the marker. abandon() leaves the marker with
-// the reason, so an interrupted set is never mistaken for a whole one.
+// the reason (not synced: an abandon never waits on the disk), so an interrupted set is
+// never mistaken for a whole one. Nothing waits on the disk before commit().
 
 #include "jetstrand/backup/backup_sink.hpp"
 
@@ -30,6 +31,8 @@ class directory_sink final : public backup_sink {
  private:
   std::filesystem::path dir_;
   int fd_ = -1;  // the file being written
+  std::uint64_t written_ = 0;    // bytes of it so far
+  std::uint64_t flushed_to_ = 0;  // writeback started up to here
 };
 
 }  // namespace jetstrand::backup

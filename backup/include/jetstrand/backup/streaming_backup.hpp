@@ -6,8 +6,9 @@
 // failing call changes nothing.
 //
 // After a stop, every backup call fails with -801 (JET_errBackupAbortByServer) except
-// close and end (S5, S7, S8); reads already in flight complete with -801 within one chunk,
-// reporting the bytes they delivered. A read cancelled through the caller's own bound slot
+// close and end (S5, S7, S8); reads already in flight complete with -801, reporting the
+// bytes they delivered, as soon as the stop runs on the strand (no wait for I/O in the
+// kernel), and none delivers a byte after the stop call. A read cancelled through the caller's own bound slot
 // completes with operation_aborted (bytes delivered) and leaves the backup usable.
 
 #include "jetstrand/backup/backup_session.hpp"
@@ -135,13 +136,26 @@ auto async_backup_status(std::shared_ptr<instance> inst, Token&& token) {
 // JetStopBackupInstance. void(error_code). -1003 (and nothing changes) unless the instance
 // is running (S4, S6); otherwise sets the stop and cancels every read in flight (S1, S5).
 // Idempotent; with no backup open it has no effect on a later backup.
+//
+// The stop is announced to the read chains from the calling thread at once (see
+// backup_session::request_stop), so chunks already queued on the strand are not verified
+// or delivered; the stop itself, and every cancellation it emits, runs on the strand.
 template <typename Token>
 auto async_stop_backup(std::shared_ptr<instance> inst, Token&& token) {
-  return detail::on_session(inst, std::forward<Token>(token), [inst](backup_session& s, auto done) {
-    if (inst->state() != instance_state::running) return done(jet_errc::invalid_parameter);
-    s.stop();
-    done(boost::system::error_code{});
-  });
+  return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+      [](auto handler, std::shared_ptr<instance> inst) {
+        inst->shared_extension<backup_session>()->request_stop();
+        jetstrand::detail::async_on_strand(inst->get_executor(), std::move(handler), [inst](auto done) {
+          auto& s = inst->extension<backup_session>();
+          if (inst->state() != instance_state::running) {
+            s.forget_stop_requests();
+            return done(jet_errc::invalid_parameter);
+          }
+          s.stop();
+          done(boost::system::error_code{});
+        });
+      },
+      token, std::move(inst));
 }
 
 // JetStopBackup, the legacy instance-less call (S2, S3): -1081 in multi-instance mode,

@@ -1,0 +1,95 @@
+// abort-http: the stop as an HTTP client sees it. A server on 127.0.0.1 serves one backup
+// to N concurrent downloads; at a random moment a prepared connection sends
+// POST …/backup/stop; latency runs from that send to the end of the last download's
+// connection, read by one client thread.
+#include "abort_http_bench.hpp"
+
+#include "background_writer.hpp"
+#include "bench_args.hpp"
+#include "bench_instance.hpp"
+#include "bench_report.hpp"
+#include "loopback_downloads.hpp"
+
+#include "jetstrand/net/server.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <thread>
+
+namespace jetstrand::bench {
+
+int abort_http(std::span<char*> args) {
+  auto o = parse_options(args, {"db-size", "downloads", "trials", "writer", "dir"});
+  if (o.count("help")) {
+    std::cout << R"(usage: jetstrand-bench abort-http [options]
+  --db-size SIZE     database size, page-cache warm (default 1G)
+  --downloads LIST   concurrent downloads, one run each (default 1,16)
+  --trials N         stops per download count (default 200)
+  --writer on|off    a writer committing throughout (default on)
+  --dir DIR          where the scratch instance goes (default the temp directory)
+  --table            a markdown table instead of JSON lines
+Latency: from sending POST /v1/instances/bench/backup/stop to the end of the last
+download's connection, as the client sees it. bytes_after_stop_max: the most one download
+received after the send (socket buffers included).
+)";
+    return 0;
+  }
+  const auto db_size = parse_size(option(o, "db-size", "1G"));
+  const auto counts = parse_counts("downloads", option(o, "downloads", "1,16"));
+  const int trials = parse_count("trials", option(o, "trials", "200"));
+  const bool with_writer = option(o, "writer", "on") == "on";
+  report out(o.count("table") > 0);
+
+  bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "abort-http",
+                    io::backend_kind::automatic);
+  const auto keys = bi.fill(db_size, 2000, 64, 4);
+  net::server_options so;
+  so.port = 0;
+  net::server srv(bi.io().get_executor(), bi.eng(), so);
+  srv.start();
+  const auto port = srv.local_endpoint().port();
+  const std::string b = "/v1/instances/bench/backup";
+  std::optional<background_writer> writer;
+  if (with_writer) writer.emplace(bi.inst(), keys, 1000);
+
+  std::mt19937 rng(2);
+  for (int downloads : counts) {
+    std::vector<double> latencies;
+    std::uint64_t after_stop_max = 0;
+    for (int t = 0; t < trials; ++t) {
+      if (auto st = http_call(port, "POST", b); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
+      loopback_downloads d(port, b + "/files/d.jdb", downloads);
+      prepared_request stop(port, "POST", b + "/stop");
+      d.start();
+      std::this_thread::sleep_for(std::chrono::microseconds(1000 + rng() % 4000));
+      const auto t0 = steady_ns();
+      d.mark_stop(t0);
+      stop.send();
+      d.wait();
+      if (auto st = stop.status(); st != 200) throw std::runtime_error("stop: HTTP " + std::to_string(st));
+      if (d.status_of_first() != 200) throw std::runtime_error("download: HTTP " + std::to_string(d.status_of_first()));
+      latencies.push_back(static_cast<double>(std::max<std::int64_t>(0, d.last_end_ns() - t0)) / 1000.0);
+      after_stop_max = std::max(after_stop_max, d.max_bytes_after_stop());
+      http_call(port, "DELETE", b + "?mode=abort");
+    }
+    auto l = summarize(latencies);
+    out.add({{"bench", "abort-http"},
+             {"system", "jetstrand"},
+             {"backend", std::string(io::to_string(bi.eng().file_backend()))},
+             {"downloads", downloads},
+             {"chunk", 256 * 1024},
+             {"trials", trials},
+             {"p50_us", l.p50_us},
+             {"p99_us", l.p99_us},
+             {"max_us", l.max_us},
+             {"bytes_after_stop_max", after_stop_max},
+             {"writer_commits", writer ? writer->commits() : 0}});
+  }
+  writer.reset();
+  srv.stop();
+  return 0;
+}
+
+}  // namespace jetstrand::bench

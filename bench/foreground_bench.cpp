@@ -1,0 +1,77 @@
+// foreground: what a running backup does to the writers. One writer commits single puts
+// (one in flight, each durable) throughout; rounds alternate a full backup to a null sink
+// with a quiet spell of the same length, and the commit latencies of each kind of spell
+// are pooled.
+#include "foreground_bench.hpp"
+
+#include "background_writer.hpp"
+#include "bench_args.hpp"
+#include "bench_instance.hpp"
+#include "bench_report.hpp"
+#include "loopback_downloads.hpp"
+
+#include "jetstrand/backup/backup_driver.hpp"
+#include "wait_token.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+namespace jetstrand::bench {
+
+int foreground(std::span<char*> args) {
+  auto o = parse_options(args, {"db-size", "rounds", "dir"});
+  if (o.count("help")) {
+    std::cout << R"(usage: jetstrand-bench foreground [options]
+  --db-size SIZE   database size, page-cache warm (default 1G)
+  --rounds N       backups, each followed by a quiet spell as long (default 5)
+  --dir DIR        where the scratch instance goes (default the temp directory)
+  --table          a markdown table instead of JSON lines
+)";
+    return 0;
+  }
+  const auto db_size = parse_size(option(o, "db-size", "1G"));
+  const int rounds = parse_count("rounds", option(o, "rounds", "5"));
+  report out(o.count("table") > 0);
+
+  bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "foreground",
+                    io::backend_kind::automatic);
+  const auto keys = bi.fill(db_size, 2000, 64, 4);
+  std::vector<double> with, without;
+  double backup_s = 0;
+  {
+    background_writer writer(bi.inst(), keys, 1000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // past the first commits
+    writer.take_latencies_us();
+    for (int r = 0; r < rounds; ++r) {
+      const auto t0 = steady_ns();
+      backup::null_sink sink;
+      auto [ec, rep] = backup::async_run_backup(bi.io().get_executor(), bi.inst(), sink, {}, test::wait).get();
+      if (ec) throw boost::system::system_error(ec, "backup");
+      const auto spell = std::chrono::nanoseconds(steady_ns() - t0);
+      backup_s += static_cast<double>(spell.count()) / 1e9;
+      auto w = writer.take_latencies_us();
+      with.insert(with.end(), w.begin(), w.end());
+      std::this_thread::sleep_for(spell);
+      auto q = writer.take_latencies_us();
+      without.insert(without.end(), q.begin(), q.end());
+    }
+  }
+  const auto a = summarize(without), b = summarize(with);
+  out.add({{"bench", "foreground"},
+           {"system", "jetstrand"},
+           {"backend", std::string(io::to_string(bi.eng().file_backend()))},
+           {"rounds", rounds},
+           {"backup_s", backup_s / rounds},
+           {"commits_without", without.size()},
+           {"commits_with", with.size()},
+           {"p50_us_without", a.p50_us},
+           {"p99_us_without", a.p99_us},
+           {"p50_us_with", b.p50_us},
+           {"p99_us_with", b.p99_us},
+           {"p50_ratio", a.p50_us > 0 ? b.p50_us / a.p50_us : 0.0},
+           {"p99_ratio", a.p99_us > 0 ? b.p99_us / a.p99_us : 0.0}});
+  return 0;
+}
+
+}  // namespace jetstrand::bench

@@ -1,0 +1,112 @@
+// throughput: what a backup costs against just reading the files. Each figure is the best
+// of --passes, and its ceiling (a pread loop over the very files copied) is measured in the
+// same run, right before it.
+#include "throughput_bench.hpp"
+
+#include "bench_args.hpp"
+#include "bench_instance.hpp"
+#include "bench_report.hpp"
+#include "loopback_downloads.hpp"
+#include "pread_ceiling.hpp"
+
+#include "jetstrand/backup/backup_driver.hpp"
+#include "jetstrand/net/server.hpp"
+#include "wait_token.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+namespace jetstrand::bench {
+namespace {
+
+constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+
+template <typename Pass>
+double best_gib_per_s(int passes, Pass pass) {
+  double best = 0;
+  for (int p = 0; p < passes; ++p) {
+    const auto t0 = steady_ns();
+    const std::uint64_t bytes = pass();
+    const double s = static_cast<double>(steady_ns() - t0) / 1e9;
+    best = std::max(best, static_cast<double>(bytes) / gib / s);
+  }
+  return best;
+}
+
+boost::json::object line(const char* path, double got, double ceiling, std::uint64_t bytes) {
+  return {{"bench", "throughput"},
+          {"system", "jetstrand"},
+          {"path", path},
+          {"bytes", bytes},
+          {"gib_per_s", got},
+          {"ceiling_gib_per_s", ceiling},
+          {"ratio", ceiling > 0 ? got / ceiling : 0.0}};
+}
+
+}  // namespace
+
+int throughput(std::span<char*> args) {
+  auto o = parse_options(args, {"db-size", "passes", "dir"});
+  if (o.count("help")) {
+    std::cout << R"(usage: jetstrand-bench throughput [options]
+  --db-size SIZE   database size, page-cache warm (default 1G)
+  --passes N       best of N for every figure (default 3)
+  --dir DIR        where the scratch instance goes (default the temp directory)
+  --table          a markdown table instead of JSON lines
+in-process: a full backup (every page verified, the manifest's CRC32C computed) to a
+null sink; ceiling: pread of the database and logs it copied.
+http: one download of the database from a server on 127.0.0.1, the body read and
+dropped by one client thread; ceiling: pread of the database.
+)";
+    return 0;
+  }
+  const auto db_size = parse_size(option(o, "db-size", "1G"));
+  const int passes = parse_count("passes", option(o, "passes", "3"));
+  report out(o.count("table") > 0);
+
+  bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "throughput",
+                    io::backend_kind::automatic);
+  bi.fill(db_size, 2000, 64, 4);
+  const auto inst = bi.inst();
+
+  // In-process, whole backup.
+  std::vector<std::filesystem::path> copied;
+  std::uint64_t backup_bytes = 0;
+  const double in_process = best_gib_per_s(passes, [&] {
+    backup::null_sink sink;
+    auto [ec, rep] = backup::async_run_backup(bi.io().get_executor(), inst, sink, {}, test::wait).get();
+    if (ec) throw boost::system::system_error(ec, "backup");
+    copied.clear();
+    for (const auto& f : rep.manifest.files) copied.push_back(bi.directory() / "bench" / f.relative_path());
+    backup_bytes = rep.bytes;
+    return rep.bytes;
+  });
+  const double in_process_ceiling = best_gib_per_s(passes, [&] { return pread_all(copied); });
+  out.add(line("in-process", in_process, in_process_ceiling, backup_bytes));
+
+  // Over HTTP, one download.
+  net::server_options so;
+  so.port = 0;
+  net::server srv(bi.io().get_executor(), bi.eng(), so);
+  srv.start();
+  const auto port = srv.local_endpoint().port();
+  const std::string b = "/v1/instances/bench/backup";
+  std::uint64_t body = 0;
+  const double http = best_gib_per_s(passes, [&] {
+    if (auto st = http_call(port, "POST", b); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
+    loopback_downloads d(port, b + "/files/d.jdb", 1);
+    d.start();
+    d.wait();
+    http_call(port, "DELETE", b + "?mode=abort");
+    body = d.body_bytes();
+    return body;
+  });
+  const double http_ceiling = best_gib_per_s(passes, [&] { return pread_all({bi.database_file()}); });
+  if (body != std::filesystem::file_size(bi.database_file())) throw std::runtime_error("download: short body");
+  out.add(line("http", http, http_ceiling, body));
+  srv.stop();
+  return 0;
+}
+
+}  // namespace jetstrand::bench
