@@ -34,14 +34,16 @@ double best_gib_per_s(int passes, Pass pass) {
   return best;
 }
 
-boost::json::object line(const char* path, double got, double ceiling, std::uint64_t bytes) {
+boost::json::object line(const char* path, double got, double ceiling, double checksum_ceiling, std::uint64_t bytes) {
   return {{"bench", "throughput"},
           {"system", "jetstrand"},
           {"path", path},
           {"bytes", bytes},
           {"gib_per_s", got},
           {"ceiling_gib_per_s", ceiling},
-          {"ratio", ceiling > 0 ? got / ceiling : 0.0}};
+          {"ratio", ceiling > 0 ? got / ceiling : 0.0},
+          {"checksum_ceiling_gib_per_s", checksum_ceiling},
+          {"checksum_ratio", checksum_ceiling > 0 ? got / checksum_ceiling : 0.0}};
 }
 
 }  // namespace
@@ -55,7 +57,9 @@ int throughput(std::span<char*> args) {
   --dir DIR        where the scratch instance goes (default the temp directory)
   --table          a markdown table instead of JSON lines
 in-process: a full backup (every page verified, the manifest's CRC32C computed) to a
-null sink; ceiling: pread of the database and logs it copied.
+null sink; ceiling: pread of the database and logs it copied; checksum ceiling: the same
+pread loop also computing a CRC32C of every page and of every file, on one thread (the
+least a verified backup with a manifest does).
 http: one download of the database from a server on 127.0.0.1, the body read and
 dropped by one client thread; ceiling: pread of the database.
 )";
@@ -83,7 +87,8 @@ dropped by one client thread; ceiling: pread of the database.
     return rep.bytes;
   });
   const double in_process_ceiling = best_gib_per_s(passes, [&] { return pread_all(copied); });
-  out.add(line("in-process", in_process, in_process_ceiling, backup_bytes));
+  const double in_process_checksums = best_gib_per_s(passes, [&] { return pread_and_checksum_all(copied); });
+  out.add(line("in-process", in_process, in_process_ceiling, in_process_checksums, backup_bytes));
 
   // Over HTTP, one download.
   net::server_options so;
@@ -103,8 +108,9 @@ dropped by one client thread; ceiling: pread of the database.
     return body;
   });
   const double http_ceiling = best_gib_per_s(passes, [&] { return pread_all({bi.database_file()}); });
+  const double http_checksums = best_gib_per_s(passes, [&] { return pread_and_checksum_all({bi.database_file()}); });
   if (body != std::filesystem::file_size(bi.database_file())) throw std::runtime_error("download: short body");
-  out.add(line("http", http, http_ceiling, body));
+  out.add(line("http", http, http_ceiling, http_checksums, body));
   srv.stop();
   return 0;
 }

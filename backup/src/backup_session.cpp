@@ -82,14 +82,21 @@ void backup_session::begin(unsigned flags, done_fn done) {
   }
   if (auto ec = state_->begin(flags, ctx)) return done(ec);
   if (state_->incremental()) return done({});
-  // A full backup copies a snapshot of each database: checkpoint first (a smaller log range,
-  // and no checkpoint is running when its completion runs), then pin.
-  storage->checkpoint([this, done = std::move(done)](error_code ec) {
+  // A full backup copies a snapshot of each database: checkpoint first (the copy then holds
+  // the current pages, and no checkpoint is running when its completion runs), then pin.
+  // A stop that comes meanwhile completes the begin at once (the backup open and stopped)
+  // rather than after the checkpoint's writes and syncs.
+  const auto serial = ++begin_serial_;
+  pending_begin_ = std::move(done);
+  storage->checkpoint([this, serial](error_code ec) {
+    if (serial != begin_serial_ || !pending_begin_) return;  // completed by a stop already
+    auto done = std::exchange(pending_begin_, nullptr);
     if (ec) {
       end_result ignored;
       state_->end(end_abort, ignored);
       return done(ec);
     }
+    if (!state_->is_open() || state_->stopped()) return done({});
     auto* storage = inst_.storage();
     for (const auto& name : storage->database_names()) {
       auto pin = std::make_shared<pinned_database>(pinned_database{storage->find(name)->pin()});
@@ -388,6 +395,7 @@ void backup_session::stop() {
   forget_stop_requests();  // from here on the state says it
   state_->stop();
   if (!state_->stopped()) return;
+  if (pending_begin_) std::exchange(pending_begin_, nullptr)({});
   // Every chain completes now, with the bytes it delivered: none waits for a read still in
   // the kernel, which lands in the chain's own chunk buffer and is dropped (the file layer
   // never interrupts I/O; see io/file.hpp).

@@ -16,6 +16,8 @@ namespace jetstrand::net {
 // Bytes asked of the backup per read: a whole number of pages for every page size, large
 // enough for loopback throughput. (A stop does not wait for a read: see backup_session.)
 constexpr std::size_t download_chunk = 256 * 1024;
+// The socket send buffer of a download (the kernel doubles it): two chunks.
+constexpr int download_send_buffer = 2 * static_cast<int>(download_chunk);
 
 // Two buffers, so that the next chunk is read from the backup while the last one is sent.
 struct session::download_state {

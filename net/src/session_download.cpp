@@ -19,6 +19,10 @@ void session::start_download(download_request d) {
   download_->version = current_->version();
   download_->req = std::move(d);
   download_->ticket = router_.downloads().add(download_->req.inst->name(), weak_from_this());
+  // Bounded socket buffers (autotuning would let a loopback client run megabytes behind):
+  // after a stop the client learns the download ended within that much data.
+  beast::error_code ignored;
+  stream_.socket().set_option(boost::asio::socket_base::send_buffer_size(download_send_buffer), ignored);
   backup::async_open_file(
       download_->req.inst, download_->req.file,
       boost::asio::bind_executor(stream_.get_executor(),

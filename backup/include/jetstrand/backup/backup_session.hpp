@@ -103,7 +103,9 @@ class backup_session : public instance_extension {
   std::map<std::string, std::shared_ptr<pinned_database>> pinned_;  // by database name
   std::list<std::shared_ptr<chain>> chains_;
   std::vector<std::function<void()>> idle_waiters_;  // waiting for idle()
-  std::size_t reads_in_kernel_ = 0;  // chunk reads issued and not landed (their chain may have ended)
+  std::size_t reads_in_kernel_ = 0;
+  done_fn pending_begin_;           // a full begin waiting for a running checkpoint to end
+  std::uint64_t begin_serial_ = 0;  // which begin that is  // chunk reads issued and not landed (their chain may have ended)
   backup_progress_book book_;
 };
 

@@ -31,7 +31,8 @@ auto on_session(const std::shared_ptr<instance>& inst, Token&& token, Work work)
 }  // namespace detail
 
 // void(error_code). Opens a backup (JetBeginExternalBackupInstance). A full backup first
-// checkpoints and pins a snapshot of every attached database.
+// checkpoints and pins a snapshot of every attached database; a stop during that checkpoint
+// completes the begin at once (the backup open and stopped: end it).
 template <typename Token>
 auto async_begin_backup(std::shared_ptr<instance> inst, unsigned flags, Token&& token) {
   return detail::on_session(inst, std::forward<Token>(token), [flags](backup_session& s, auto done) {
