@@ -39,28 +39,18 @@ error_code directory_sink::begin_file(const manifest_file& f) {
   if (fd_ >= 0) ::close(fd_);
   auto path = dir_ / f.relative_path();
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  written_ = flushed_to_ = 0;
   return fd_ < 0 ? last_system_error() : error_code{};
 }
 
 error_code directory_sink::write(std::span<const unsigned char> bytes) {
-  if (auto ec = write_all(fd_, bytes.data(), bytes.size())) return ec;
-  written_ += bytes.size();
-  // Start writeback every few MiB without waiting for it, so that dirty pages never pile
-  // up to where the kernel throttles this writer (a stall a stop would wait behind), and
-  // the fdatasync at commit has little left to do.
-  constexpr std::uint64_t writeback_step = 8 << 20;
-  if (written_ - flushed_to_ >= writeback_step) {
-    ::sync_file_range(fd_, static_cast<off_t>(flushed_to_), static_cast<off_t>(written_ - flushed_to_),
-                      SYNC_FILE_RANGE_WRITE);
-    flushed_to_ = written_;
-  }
-  return {};
+  // Through the page cache, never synced here: every file is made durable at commit, so a
+  // stop while copying never waits for the disk (a sync_file_range per few MiB did block
+  // for hundreds of milliseconds when the disk was busy).
+  return write_all(fd_, bytes.data(), bytes.size());
 }
 
 error_code directory_sink::end_file(const manifest_file&) {
   // Made durable at commit, all files together: a stop while copying never waits for a sync.
-  ::sync_file_range(fd_, static_cast<off_t>(flushed_to_), 0, SYNC_FILE_RANGE_WRITE);
   const int rc = ::close(fd_);
   fd_ = -1;
   return rc == 0 ? error_code{} : last_system_error();

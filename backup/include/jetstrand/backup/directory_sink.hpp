@@ -31,8 +31,6 @@ class directory_sink final : public backup_sink {
  private:
   std::filesystem::path dir_;
   int fd_ = -1;  // the file being written
-  std::uint64_t written_ = 0;    // bytes of it so far
-  std::uint64_t flushed_to_ = 0;  // writeback started up to here
 };
 
 }  // namespace jetstrand::backup
