@@ -21,18 +21,21 @@
 namespace jetstrand::bench {
 
 int abort_http(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "downloads", "trials", "writer", "dir"});
+  auto o = parse_options(args, {"db-size", "downloads", "trials", "writer", "client-rcvbuf", "dir"});
   if (o.count("help")) {
     std::cout << R"(usage: jetstrand-bench abort-http [options]
   --db-size SIZE     database size, page-cache warm (default 1G)
   --downloads LIST   concurrent downloads, one run each (default 1,16)
   --trials N         stops per download count (default 200)
   --writer on|off    a writer committing throughout (default on)
+  --client-rcvbuf L  client socket receive buffers, one run each: auto (the kernel's
+                     autotuning) or a size (default auto,256K)
   --dir DIR          where the scratch instance goes (default the temp directory)
   --table            a markdown table instead of JSON lines
 Latency: from sending POST /v1/instances/bench/backup/stop to the end of the last
 download's connection, as the client sees it. bytes_after_stop_max: the most one download
-received after the send (socket buffers included).
+received after the send (socket buffers included): what was in flight still reaches the
+client before the reset, so the client's receive buffer is part of the latency.
 )";
     return 0;
   }
@@ -40,6 +43,14 @@ received after the send (socket buffers included).
   const auto counts = parse_counts("downloads", option(o, "downloads", "1,16"));
   const int trials = parse_count("trials", option(o, "trials", "200"));
   const bool with_writer = option(o, "writer", "on") == "on";
+  std::vector<std::pair<std::string, int>> rcvbufs;
+  {
+    const std::string list = option(o, "client-rcvbuf", "auto,256K") + ",";
+    for (std::size_t at = 0, comma; (comma = list.find(',', at)) != std::string::npos; at = comma + 1) {
+      auto item = list.substr(at, comma - at);
+      rcvbufs.emplace_back(item, item == "auto" ? 0 : static_cast<int>(parse_size(item)));
+    }
+  }
   report out(o.count("table") > 0);
 
   bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "abort-http",
@@ -55,37 +66,40 @@ received after the send (socket buffers included).
   if (with_writer) writer.emplace(bi.inst(), keys, 1000);
 
   std::mt19937 rng(2);
-  for (int downloads : counts) {
-    std::vector<double> latencies;
-    std::uint64_t after_stop_max = 0;
-    for (int t = 0; t < trials; ++t) {
-      if (auto st = http_call(port, "POST", b); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
-      loopback_downloads d(port, b + "/files/d.jdb", downloads);
-      prepared_request stop(port, "POST", b + "/stop");
-      d.start();
-      std::this_thread::sleep_for(std::chrono::microseconds(1000 + rng() % 4000));
-      const auto t0 = steady_ns();
-      d.mark_stop(t0);
-      stop.send();
-      d.wait();
-      if (auto st = stop.status(); st != 200) throw std::runtime_error("stop: HTTP " + std::to_string(st));
-      if (d.status_of_first() != 200) throw std::runtime_error("download: HTTP " + std::to_string(d.status_of_first()));
-      latencies.push_back(static_cast<double>(std::max<std::int64_t>(0, d.last_end_ns() - t0)) / 1000.0);
-      after_stop_max = std::max(after_stop_max, d.max_bytes_after_stop());
-      http_call(port, "DELETE", b + "?mode=abort");
+  for (const auto& [rcvbuf_name, rcvbuf] : rcvbufs) {
+    for (int downloads : counts) {
+      std::vector<double> latencies;
+      std::uint64_t after_stop_max = 0;
+      for (int t = 0; t < trials; ++t) {
+        if (auto st = http_call(port, "POST", b); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
+        loopback_downloads d(port, b + "/files/d.jdb", downloads, rcvbuf);
+        prepared_request stop(port, "POST", b + "/stop");
+        d.start();
+        std::this_thread::sleep_for(std::chrono::microseconds(1000 + rng() % 4000));
+        const auto t0 = steady_ns();
+        d.mark_stop(t0);
+        stop.send();
+        d.wait();
+        if (auto st = stop.status(); st != 200) throw std::runtime_error("stop: HTTP " + std::to_string(st));
+        if (d.status_of_first() != 200) throw std::runtime_error("download: HTTP " + std::to_string(d.status_of_first()));
+        latencies.push_back(static_cast<double>(std::max<std::int64_t>(0, d.last_end_ns() - t0)) / 1000.0);
+        after_stop_max = std::max(after_stop_max, d.max_bytes_after_stop());
+        http_call(port, "DELETE", b + "?mode=abort");
+      }
+      auto l = summarize(latencies);
+      out.add({{"bench", "abort-http"},
+               {"system", "jetstrand"},
+               {"backend", std::string(io::to_string(bi.eng().file_backend()))},
+               {"downloads", downloads},
+               {"client_rcvbuf", rcvbuf_name},
+               {"chunk", 256 * 1024},
+               {"trials", trials},
+               {"p50_us", l.p50_us},
+               {"p99_us", l.p99_us},
+               {"max_us", l.max_us},
+               {"bytes_after_stop_max", after_stop_max},
+               {"writer_commits", writer ? writer->commits() : 0}});
     }
-    auto l = summarize(latencies);
-    out.add({{"bench", "abort-http"},
-             {"system", "jetstrand"},
-             {"backend", std::string(io::to_string(bi.eng().file_backend()))},
-             {"downloads", downloads},
-             {"chunk", 256 * 1024},
-             {"trials", trials},
-             {"p50_us", l.p50_us},
-             {"p99_us", l.p99_us},
-             {"max_us", l.max_us},
-             {"bytes_after_stop_max", after_stop_max},
-             {"writer_commits", writer ? writer->commits() : 0}});
   }
   writer.reset();
   srv.stop();

@@ -17,6 +17,8 @@
 #include <iostream>
 #include <thread>
 
+#include <sys/resource.h>
+
 namespace jetstrand::bench {
 
 int foreground(std::span<char*> args) {
@@ -27,6 +29,7 @@ int foreground(std::span<char*> args) {
   --rounds N       backups, each followed by a quiet spell as long (default 5)
   --dir DIR        where the scratch instance goes (default the temp directory)
   --table          a markdown table instead of JSON lines
+cores_busy_*: this process's CPU time over the wall time of those spells (2 = both cores).
 )";
     return 0;
   }
@@ -38,13 +41,20 @@ int foreground(std::span<char*> args) {
                     io::backend_kind::automatic);
   const auto keys = bi.fill(db_size, 2000, 64, 4);
   std::vector<double> with, without;
-  double backup_s = 0;
+  double backup_s = 0, busy_with = 0, busy_without = 0;  // CPU seconds of this process
+  auto cpu_s = [] {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return s(u.ru_utime) + s(u.ru_stime);
+  };
   {
     background_writer writer(bi.inst(), keys, 1000);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // past the first commits
     writer.take_latencies_us();
     for (int r = 0; r < rounds; ++r) {
       const auto t0 = steady_ns();
+      const double c0 = cpu_s();
       backup::null_sink sink;
       auto [ec, rep] = backup::async_run_backup(bi.io().get_executor(), bi.inst(), sink, {}, test::wait).get();
       if (ec) throw boost::system::system_error(ec, "backup");
@@ -52,7 +62,10 @@ int foreground(std::span<char*> args) {
       backup_s += static_cast<double>(spell.count()) / 1e9;
       auto w = writer.take_latencies_us();
       with.insert(with.end(), w.begin(), w.end());
+      const double c1 = cpu_s();
+      busy_with += c1 - c0;
       std::this_thread::sleep_for(spell);
+      busy_without += cpu_s() - c1;
       auto q = writer.take_latencies_us();
       without.insert(without.end(), q.begin(), q.end());
     }
@@ -63,6 +76,8 @@ int foreground(std::span<char*> args) {
            {"backend", std::string(io::to_string(bi.eng().file_backend()))},
            {"rounds", rounds},
            {"backup_s", backup_s / rounds},
+           {"cores_busy_without", busy_without / backup_s},
+           {"cores_busy_with", busy_with / backup_s},
            {"commits_without", without.size()},
            {"commits_with", with.size()},
            {"p50_us_without", a.p50_us},

@@ -40,10 +40,13 @@ struct loopback_downloads::download {
   std::int64_t end_ns = 0;
 };
 
-loopback_downloads::loopback_downloads(unsigned short port, const std::string& target, int count) {
+loopback_downloads::loopback_downloads(unsigned short port, const std::string& target, int count,
+                                       int receive_buffer) {
   const auto req = request_text("GET", target);
   for (int i = 0; i < count; ++i) {
     auto d = std::make_unique<download>(io_);
+    d->socket.open(tcp::v4());
+    if (receive_buffer > 0) d->socket.set_option(net::socket_base::receive_buffer_size(receive_buffer));
     d->socket.connect(local(port));
     d->socket.set_option(tcp::no_delay(true));
     net::write(d->socket, net::buffer(req));

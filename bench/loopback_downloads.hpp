@@ -20,8 +20,9 @@ std::int64_t steady_ns();
 
 class loopback_downloads {
  public:
-  // Connects and sends every request; reading starts with start().
-  loopback_downloads(unsigned short port, const std::string& target, int count);
+  // Connects and sends every request; reading starts with start(). `receive_buffer` > 0
+  // fixes each socket's receive buffer (0: the kernel's autotuning).
+  loopback_downloads(unsigned short port, const std::string& target, int count, int receive_buffer = 0);
   ~loopback_downloads();
   loopback_downloads(const loopback_downloads&) = delete;
   loopback_downloads& operator=(const loopback_downloads&) = delete;
