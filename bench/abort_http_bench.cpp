@@ -8,9 +8,9 @@
 #include "bench_args.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
+#include "bench_server.hpp"
 #include "loopback_downloads.hpp"
 
-#include "jetstrand/net/server.hpp"
 
 #include <filesystem>
 #include <iostream>
@@ -56,12 +56,9 @@ client before the reset, so the client's receive buffer is part of the latency.
   bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "abort-http",
                     io::backend_kind::automatic);
   const auto keys = bi.fill(db_size, 2000, 64, 4);
-  net::server_options so;
-  so.port = 0;
-  net::server srv(bi.io().get_executor(), bi.eng(), so);
-  srv.start();
-  const auto port = srv.local_endpoint().port();
-  const std::string b = "/v1/instances/bench/backup";
+  bench_server srv(bi);
+  const auto port = srv.port();
+  const std::string b = bench_server::backup;
   std::optional<background_writer> writer;
   if (with_writer) writer.emplace(bi.inst(), keys, 1000);
 
@@ -102,7 +99,6 @@ client before the reset, so the client's receive buffer is part of the latency.
     }
   }
   writer.reset();
-  srv.stop();
   return 0;
 }
 

@@ -6,11 +6,11 @@
 #include "bench_args.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
+#include "bench_server.hpp"
 #include "loopback_downloads.hpp"
 #include "pread_ceiling.hpp"
 
 #include "jetstrand/backup/backup_driver.hpp"
-#include "jetstrand/net/server.hpp"
 #include "wait_token.hpp"
 
 #include <chrono>
@@ -91,12 +91,9 @@ dropped by one client thread; ceiling: pread of the database.
   out.add(line("in-process", in_process, in_process_ceiling, in_process_checksums, backup_bytes));
 
   // Over HTTP, one download.
-  net::server_options so;
-  so.port = 0;
-  net::server srv(bi.io().get_executor(), bi.eng(), so);
-  srv.start();
-  const auto port = srv.local_endpoint().port();
-  const std::string b = "/v1/instances/bench/backup";
+  bench_server srv(bi);
+  const auto port = srv.port();
+  const std::string b = bench_server::backup;
   std::uint64_t body = 0;
   const double http = best_gib_per_s(passes, [&] {
     if (auto st = http_call(port, "POST", b); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
@@ -111,7 +108,6 @@ dropped by one client thread; ceiling: pread of the database.
   const double http_checksums = best_gib_per_s(passes, [&] { return pread_and_checksum_all({bi.database_file()}); });
   if (body != std::filesystem::file_size(bi.database_file())) throw std::runtime_error("download: short body");
   out.add(line("http", http, http_ceiling, http_checksums, body));
-  srv.stop();
   return 0;
 }
 
