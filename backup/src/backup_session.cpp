@@ -188,9 +188,9 @@ void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buff
   step(std::move(c));
 }
 
-// One step of a read chain, on the strand: check for a stop or a cancellation, then read,
-// verify and deliver the next chunk. Nothing is checked while a chunk is in the kernel (the
-// file layer never interrupts I/O), so a stop ends a chain within one chunk.
+// One step of a read chain, on the strand: check for a stop (or one requested) or a
+// cancellation, then read, verify and deliver the next chunk. A chunk in the kernel is not
+// interrupted (the file layer never does); stop() completes the chain without it.
 void backup_session::step(std::shared_ptr<chain> c) {
   const open_file* f = state_->file(c->handle);
   if (stopping() || !f) return finish(c, jet_errc::backup_abort_by_server);
@@ -224,8 +224,8 @@ void backup_session::step(std::shared_ptr<chain> c) {
           boost::asio::bind_executor(strand, [this, c, pos, n](error_code ec, std::size_t got) {
             --reads_in_kernel_;
             if (c->ended) return wake_idle_waiters();  // the stop completed it already
-            // A stop that came while the chunk was in the kernel ends the chain now: the
-            // chunk is not verified or delivered (S7), which keeps the abort short.
+            // A stop requested while the chunk was in the kernel, not yet run on the strand,
+            // ends the chain now: the chunk is not verified or delivered (S7).
             if (stopping()) return finish(c, jet_errc::backup_abort_by_server);
             if (ec == boost::asio::error::operation_aborted) return step(c);  // the caller's cancellation
             if (ec) return finish(c, ec);
