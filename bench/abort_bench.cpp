@@ -8,6 +8,7 @@
 #include "abort_bench.hpp"
 
 #include "background_writer.hpp"
+#include "bench_clock.hpp"
 #include "bench_args.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
@@ -29,14 +30,8 @@
 namespace jetstrand::bench {
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
 void check(boost::system::error_code ec, const char* what) {
   if (ec) throw boost::system::system_error(ec, what);
-}
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
 }
 
 // One trial's chains, driven on the instance's strand.
@@ -59,7 +54,7 @@ class trial {
   }
   // The stop, from the calling thread; returns its time (ns).
   std::int64_t stop() {
-    const auto t0 = now_ns();
+    const auto t0 = steady_ns();
     stop_ns_.store(t0);
     backup::async_stop_backup(inst_, [](boost::system::error_code) {});
     return t0;
@@ -68,8 +63,8 @@ class trial {
   // instance's strand, in the same conditions. Returns µs.
   double probe_strand() {
     std::promise<std::int64_t> ran;
-    const auto t0 = now_ns();
-    boost::asio::post(inst_->get_executor(), [&ran] { ran.set_value(now_ns()); });
+    const auto t0 = steady_ns();
+    boost::asio::post(inst_->get_executor(), [&ran] { ran.set_value(steady_ns()); });
     return static_cast<double>(ran.get_future().get() - t0) / 1000.0;
   }
   void wait_all() {
@@ -97,7 +92,7 @@ class trial {
 
   void read_next(chain& c) {
     backup::async_read_file(inst_, c.handle, boost::asio::buffer(c.buffer), [this, &c](boost::system::error_code ec, std::size_t n) {
-      const auto t = now_ns();
+      const auto t = steady_ns();
       const auto s = stop_ns_.load();
       if (s != 0 && t >= s) c.after_stop += n;
       if (!ec && n > 0) return read_next(c);

@@ -8,7 +8,7 @@
 #include "bench_args.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
-#include "loopback_downloads.hpp"
+#include "bench_clock.hpp"
 
 #include "jetstrand/backup/backup_driver.hpp"
 #include "wait_token.hpp"

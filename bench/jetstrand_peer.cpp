@@ -2,7 +2,7 @@
 // written and synced, manifest committed), stopped with async_stop_backup from the caller's
 // thread.
 #include "bench_instance.hpp"
-#include "loopback_downloads.hpp"
+#include "bench_clock.hpp"
 #include "peer_system.hpp"
 
 #include "jetstrand/backup/backup_driver.hpp"

@@ -14,11 +14,6 @@ namespace jetstrand::bench {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 namespace {
 tcp::endpoint local(unsigned short port) { return {net::ip::make_address_v4("127.0.0.1"), port}; }
 

@@ -4,6 +4,8 @@
 // threads, so the client adds as little scheduling noise as it can). Raw sockets: the
 // response header is skipped, the body counted and dropped.
 
+#include "bench_clock.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -15,8 +17,6 @@
 #include <vector>
 
 namespace jetstrand::bench {
-
-std::int64_t steady_ns();
 
 class loopback_downloads {
  public:

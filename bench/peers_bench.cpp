@@ -7,7 +7,7 @@
 
 #include "bench_args.hpp"
 #include "bench_report.hpp"
-#include "loopback_downloads.hpp"
+#include "bench_clock.hpp"
 #include "peer_system.hpp"
 
 #include <filesystem>

@@ -2,7 +2,7 @@
 // BackupEngineOptions (files copied and synced), no compression so the volume is the same,
 // the memtable flushed before measuring. A stop is BackupEngine::StopBackup(); since it
 // cannot be undone, every running backup gets a BackupEngine of its own.
-#include "loopback_downloads.hpp"
+#include "bench_clock.hpp"
 #include "peer_system.hpp"
 
 #include <rocksdb/db.h>

@@ -2,7 +2,7 @@
 // sqlite3_backup_step() in batches of pages into a destination database, a stop flag
 // checked between batches, sqlite3_backup_finish() at the end or at the stop. Batches are
 // as many pages as one jetstrand chunk holds, so both are cut up alike.
-#include "loopback_downloads.hpp"
+#include "bench_clock.hpp"
 #include "peer_system.hpp"
 
 #include <sqlite3.h>
