@@ -4,6 +4,7 @@
 #include "cli_args.hpp"
 #include "http_client.hpp"
 #include "progress_display.hpp"
+#include "human_units.hpp"
 #include "signal_watch.hpp"
 
 #include "jetstrand/backup/directory_sink.hpp"
@@ -13,6 +14,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -33,11 +37,14 @@ options:
   --incremental       only the logs since the last backup (needs a full backup before)
   --truncate-logs     after copying, delete the logs the instance no longer needs
   --token TOKEN       bearer token (default: the JETSTRAND_TOKEN environment variable)
+  --timeout SECONDS   give up on a network step (connect, send, receive) that makes
+                      no progress for this long (default: 30)
   -h, --help          this text
 
-Progress goes to stderr. If the backup does not complete (Ctrl-C, a stop on the server,
-an error), it is ended with abort on the server and DIR keeps a file INCOMPLETE saying
-why; `jetstrand verify` and `jetstrand restore` refuse such a set.
+Nothing is created at DIR until the server has accepted the begin. Progress goes to
+stderr. If the backup does not complete (Ctrl-C, a stop on the server, an error), it is
+ended with abort on the server and DIR keeps a file INCOMPLETE saying why; `jetstrand
+verify` and `jetstrand restore` refuse such a set. Ctrl-C ends it within a second.
 Exit status: 0 completed, 1 failed or stopped, 130 interrupted.
 )";
 
@@ -50,6 +57,7 @@ struct backup_config {
   bool incremental = false;
   bool truncate_logs = false;
   std::string token;
+  std::chrono::milliseconds timeout{30'000};
 };
 
 backup_config parse(args& a) {
@@ -64,10 +72,26 @@ backup_config parse(args& a) {
   } else if (const char* env = std::getenv("JETSTRAND_TOKEN"); env && *env) {
     c.token = env;
   }
+  if (auto v = a.value("--timeout")) {
+    double seconds = 0;
+    try {
+      seconds = std::stod(*v);
+    } catch (...) {
+    }
+    if (!(seconds >= 0.1 && seconds <= 86400)) throw usage_error("--timeout " + *v + ": expected seconds, 0.1 to 86400");
+    c.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  }
   a.expect_empty();
   if (c.out.empty()) throw usage_error("--out DIR is required");
   if (!is_valid_name(c.instance)) throw usage_error("--instance " + c.instance + ": use [A-Za-z0-9_-]{1,64}");
   return c;
+}
+
+// gen-0000000A.log: a log range printed as the file names print it (hex).
+std::string storage_log_name(std::uint32_t gen) {
+  char name[32];
+  std::snprintf(name, sizeof name, "gen-%08X.log", gen);
+  return name;
 }
 
 std::uint64_t total_from_status(const boost::json::value& status) {
@@ -83,7 +107,7 @@ std::vector<std::string> names_of(const boost::json::value& v) {
 class backup_run {
  public:
   backup_run(const backup_config& c, directory_sink& sink)
-      : config_(c), sink_(sink), client_(c.url, c.token), base_("/v1/instances/" + c.instance + "/backup") {
+      : config_(c), sink_(sink), client_(c.url, c.token, c.timeout), base_("/v1/instances/" + c.instance + "/backup") {
     manifest_.instance = c.instance;
     manifest_.kind = c.incremental ? set_kind::incremental : set_kind::full;
     manifest_.created = utc_timestamp_now();
@@ -91,6 +115,7 @@ class backup_run {
 
   http_client& client() { return client_; }
   bool began() const { return began_; }
+  bool set_started() const { return set_started_; }
   const backup_manifest& manifest() const { return manifest_; }
 
   // The whole sequence; throws http_failure or std::runtime_error.
@@ -105,6 +130,12 @@ class backup_run {
       if (e.status != 0) began_ = false;
       throw;
     }
+    // Only now, with the backup open on the server, does the set appear at the target.
+    if (auto ec = sink_.start()) {
+      throw std::runtime_error("cannot use " + config_.out.string() + ": " +
+                               (ec == jet_errc::invalid_parameter ? "it exists and is not empty" : ec.message()));
+    }
+    set_started_ = true;
     progress_.set_total(total_from_status(status));
     if (!config_.incremental) {
       for (const auto& name : names_of(client_.call(http::verb::get, base_ + "/attach-info"))) {
@@ -131,10 +162,16 @@ class backup_run {
     std::string reason = what;
     if (!began_) return reason;
     try {
-      http_client fresh(config_.url, config_.token);  // the old connection may be cut
-      auto status = fresh.call(http::verb::get, base_);
-      if (status.at("stop_requested").as_bool() && !client_.interrupted()) {
-        reason = "the server stopped the backup (-801 JET_errBackupAbortByServer); " + reason;
+      // A fresh connection (the old one may be cut). After Ctrl-C the user is waiting: each
+      // step gets a quarter of a second, and the status question is skipped.
+      const bool interrupted = client_.interrupted();
+      http_client fresh(config_.url, config_.token,
+                        interrupted ? std::chrono::milliseconds(250) : config_.timeout);
+      if (!interrupted) {
+        auto status = fresh.call(http::verb::get, base_);
+        if (status.at("stop_requested").as_bool()) {
+          reason = "the server stopped the backup (-801 JET_errBackupAbortByServer); " + reason;
+        }
       }
       fresh.call(http::verb::delete_, base_ + "?mode=abort");
       began_ = false;
@@ -171,6 +208,7 @@ class backup_run {
   backup_manifest manifest_;
   progress_display progress_;
   bool began_ = false;
+  bool set_started_ = false;  // the set exists at the target
 };
 
 }  // namespace
@@ -183,12 +221,16 @@ int backup_command(std::span<char*> argv) {
   }
   auto config = parse(a);
   signal_watch signals;  // Ctrl-C and SIGTERM interrupt the transfer instead of killing us
-  directory_sink sink(config.out);
-  if (auto ec = sink.start()) {
-    std::cerr << "jetstrand backup: cannot use " << config.out.string() << ": "
-              << (ec == jet_errc::invalid_parameter ? "it exists and is not empty" : ec.message()) << "\n";
-    return 1;
+  {
+    // Refused before the server is asked anything; nothing is created here yet.
+    std::error_code sec;
+    if (std::filesystem::exists(config.out, sec) && !std::filesystem::is_empty(config.out, sec)) {
+      std::cerr << "jetstrand backup: cannot use " << config.out.string()
+                << ": it exists and is not empty (a backup set needs a new or empty directory)\n";
+      return 1;
+    }
   }
+  directory_sink sink(config.out);
   backup_run run(config, sink);
   signals.on_signal([&run] { run.client().interrupt(); });
   try {
@@ -199,14 +241,18 @@ int backup_command(std::span<char*> argv) {
   } catch (const std::exception& e) {
     std::string reason = signals.received() ? "interrupted by " + signals.name() : std::string(e.what());
     reason = run.abort_on_server(reason);
-    sink.abandon(reason);
-    std::cerr << "jetstrand backup: the backup did not complete: " << reason << "\n"
-              << "  " << config.out.string() << " is marked INCOMPLETE\n";
+    std::cerr << "jetstrand backup: the backup did not complete: " << reason << "\n";
+    if (run.set_started()) {
+      sink.abandon(reason);
+      std::cerr << "  " << config.out.string() << " is marked INCOMPLETE\n";
+    }
     return signals.received() ? 130 : 1;
   }
-  std::cout << "backup completed: " << config.out.string() << " (" << to_string(run.manifest().kind) << ", "
-            << run.manifest().files.size() << " files, " << run.manifest().total_bytes() << " bytes, logs "
-            << run.manifest().generation_low << "-" << run.manifest().generation_high << ")\n";
+  const auto& m = run.manifest();
+  std::cout << "backup completed: " << config.out.string() << " (" << to_string(m.kind) << ", "
+            << m.files.size() << (m.files.size() == 1 ? " file, " : " files, ") << human_bytes(m.total_bytes())
+            << ", logs " << storage_log_name(m.generation_low) << " to "
+            << storage_log_name(std::max(m.generation_low, m.generation_high - 1)) << ")\n";
   return 0;
 }
 

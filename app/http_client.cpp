@@ -7,12 +7,23 @@
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 namespace jetstrand::cli {
 namespace http = boost::beast::http;
 
-http_client::http_client(const std::string& url, std::string token) : token_(std::move(token)) {
+namespace {
+
+bool timed_out(const boost::system::error_code& ec) {
+  return ec == boost::asio::error::would_block || ec == boost::asio::error::try_again ||
+         ec == boost::asio::error::timed_out;
+}
+
+}  // namespace
+
+http_client::http_client(const std::string& url, std::string token, std::chrono::milliseconds timeout)
+    : token_(std::move(token)), timeout_(timeout) {
   auto u = boost::urls::parse_absolute_uri(url);
   if (!u || u->scheme() != "http" || u->host().empty()) {
     throw usage_error("--url " + url + ": expected http://HOST:PORT");
@@ -23,16 +34,83 @@ http_client::http_client(const std::string& url, std::string token) : token_(std
   prefix_ = u->path();
   while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
   base_ = "http://" + std::string(u->encoded_authority()) + prefix_;
+  watchdog_ = std::thread([this] { watch(); });
 }
+
+http_client::~http_client() {
+  closing_ = true;
+  watchdog_.join();
+}
+
+void http_client::watch() {
+  while (!closing_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto deadline = deadline_.load();
+    if (deadline != 0 && std::chrono::steady_clock::now().time_since_epoch().count() > deadline) {
+      timed_out_ = true;
+      deadline_ = 0;
+      const int fd = fd_.load();
+      if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    }
+  }
+}
+
+http_client::step::step(http_client& c) : client(c) {
+  client.deadline_ = (std::chrono::steady_clock::now() + client.timeout_).time_since_epoch().count();
+}
+
+http_client::step::~step() { client.deadline_ = 0; }
 
 void http_client::connect() {
   boost::asio::ip::tcp::resolver resolver(io_);
   boost::system::error_code ec;
   auto results = resolver.resolve(host_, port_, ec);
-  if (!ec) boost::asio::connect(socket_, results, ec);
   if (ec) throw http_failure(0, 0, "cannot connect to " + base_ + ": " + ec.message());
-  fd_ = socket_.native_handle();
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (const auto& entry : results) {
+    socket_.close(ec);
+    socket_.open(entry.endpoint().protocol(), ec);
+    if (ec) continue;
+    fd_ = socket_.native_handle();
+    // Non-blocking connect, polled in slices so that Ctrl-C and the timeout both end it.
+    socket_.non_blocking(true, ec);
+    socket_.connect(entry.endpoint(), ec);
+    while (ec == boost::asio::error::in_progress || ec == boost::asio::error::would_block) {
+      if (interrupted_) {
+        ec = boost::asio::error::operation_aborted;
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        ec = boost::asio::error::timed_out;
+        break;
+      }
+      pollfd p{socket_.native_handle(), POLLOUT, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len);
+        ec.assign(err, boost::system::system_category());
+      }
+    }
+    if (!ec) break;
+  }
+  if (ec) {
+    { fd_ = -1; socket_.close(); }
+    fd_ = -1;
+    std::string what = "cannot connect to " + base_ + ": " + describe(ec);
+    if (ec == boost::asio::error::connection_refused) what += " (is `jetstrand serve` running there?)";
+    throw http_failure(0, 0, what);
+  }
+  socket_.non_blocking(false, ec);
   if (interrupted_) interrupt();
+}
+
+std::string http_client::describe(const boost::system::error_code& ec) const {
+  if (timed_out_ || timed_out(ec)) {
+    return "timed out after " + std::to_string(timeout_.count() / 1000.0).substr(0, 4) + " s (--timeout)";
+  }
+  if (interrupted_) return "interrupted";
+  return ec.message();
 }
 
 void http_client::ensure_connected() {
@@ -71,13 +149,19 @@ boost::json::value http_client::call(http::verb method, const std::string& path,
   req.prepare_payload();
   http::response<http::string_body> res;
   boost::system::error_code ec;
-  http::write(socket_, req, ec);
-  if (!ec) http::read(socket_, buffer_, res, ec);
-  if (ec) {
-    socket_.close();
-    throw http_failure(0, 0, std::string(http::to_string(method)) + " " + path + ": " + ec.message());
+  {
+    step s(*this);
+    http::write(socket_, req, ec);
   }
-  if (!res.keep_alive()) socket_.close();
+  if (!ec) {
+    step s(*this);
+    http::read(socket_, buffer_, res, ec);
+  }
+  if (ec) {
+    { fd_ = -1; socket_.close(); }
+    throw http_failure(0, 0, std::string(http::to_string(method)) + " " + path + ": " + describe(ec));
+  }
+  if (!res.keep_alive()) { fd_ = -1; socket_.close(); }
   if (res.result_int() / 100 != 2) fail_from_body(res.result_int(), res.body());
   auto v = boost::json::parse(res.body(), ec);
   if (ec) throw http_failure(res.result_int(), 0, path + ": the answer is not JSON");
@@ -92,13 +176,19 @@ std::uint64_t http_client::download(const std::string& path,
   req.keep_alive(true);
   if (!token_.empty()) req.set(http::field::authorization, "Bearer " + token_);
   boost::system::error_code ec;
-  http::write(socket_, req, ec);
+  {
+    step s(*this);
+    http::write(socket_, req, ec);
+  }
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
-  if (!ec) http::read_header(socket_, buffer_, parser, ec);
+  if (!ec) {
+    step s(*this);
+    http::read_header(socket_, buffer_, parser, ec);
+  }
   if (ec) {
-    socket_.close();
-    throw http_failure(0, 0, "GET " + path + ": " + ec.message());
+    { fd_ = -1; socket_.close(); }
+    throw http_failure(0, 0, "GET " + path + ": " + describe(ec));
   }
   const unsigned status = parser.get().result_int();
   const auto length = parser.content_length().value_or(0);
@@ -107,11 +197,14 @@ std::uint64_t http_client::download(const std::string& path,
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    http::read(socket_, buffer_, parser, ec);
+    {
+      step s(*this);  // each chunk has the whole timeout: a slow download is not a dead one
+      http::read(socket_, buffer_, parser, ec);
+    }
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      socket_.close();
-      throw http_failure(0, 0, "GET " + path + ": the download ended early (" + ec.message() + ")");
+      { fd_ = -1; socket_.close(); }
+      throw http_failure(0, 0, "GET " + path + ": the download ended early (" + describe(ec) + ")");
     }
     const std::size_t n = chunk.size() - parser.get().body().size;
     if (status == 200) {
@@ -120,7 +213,7 @@ std::uint64_t http_client::download(const std::string& path,
       error_body.append(reinterpret_cast<const char*>(chunk.data()), n);
     }
   }
-  if (!parser.get().keep_alive()) socket_.close();
+  if (!parser.get().keep_alive()) { fd_ = -1; socket_.close(); }
   if (status != 200) fail_from_body(status, error_body);
   return length;
 }

@@ -2,7 +2,9 @@
 // The blocking HTTP/1.1 client of `jetstrand backup`: one keep-alive connection to the
 // server, JSON calls, and file downloads streamed to a callback (never held in memory).
 // interrupt() may be called from another thread (the signal watcher): it shuts the socket
-// down, so a call blocked in the kernel returns at once with an error.
+// down, so a call blocked in the kernel returns at once with an error (a connect in
+// progress notices within 100 ms). Every network step (connect, each send and each receive)
+// fails with "timed out" after `timeout` without progress.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,9 +13,11 @@
 #include <boost/json/value.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <span>
 #include <string>
+#include <thread>
 
 namespace jetstrand::cli {
 
@@ -28,7 +32,11 @@ struct http_failure : std::runtime_error {
 class http_client {
  public:
   // url: "http://HOST:PORT" (a path prefix is allowed). Throws usage_error for a bad URL.
-  http_client(const std::string& url, std::string token);
+  http_client(const std::string& url, std::string token,
+              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
 
   // A JSON call; throws http_failure for anything but 2xx.
   boost::json::value call(boost::beast::http::verb method, const std::string& path,
@@ -47,13 +55,29 @@ class http_client {
   void connect();
   void ensure_connected();
   [[noreturn]] void fail_from_body(unsigned status, const std::string& body);
+  // "timed out after N s" for a step that ran out of time, else the error's own message.
+  std::string describe(const boost::system::error_code& ec) const;
+  // A blocking step (a send, a receive) has `timeout_` to make progress: until it ends, the
+  // watchdog shuts the socket down once the deadline passes (Asio's blocking calls wait in
+  // poll() and ignore SO_RCVTIMEO, so the timeout is enforced from outside).
+  struct step {
+    explicit step(http_client& c);
+    ~step();
+    http_client& client;
+  };
+  void watch();
 
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_{io_};
   boost::beast::flat_buffer buffer_;
   std::string host_, port_, prefix_, base_, token_;
+  std::chrono::milliseconds timeout_;
   std::atomic<int> fd_{-1};
   std::atomic<bool> interrupted_{false};
+  std::atomic<bool> timed_out_{false};
+  std::atomic<std::int64_t> deadline_{0};  // steady_clock nanoseconds; 0: no step running
+  std::atomic<bool> closing_{false};
+  std::thread watchdog_;
 };
 
 }  // namespace jetstrand::cli

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <future>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 namespace jetstrand::cli {
@@ -23,14 +24,18 @@ const char* const serve_usage = R"(usage: jetstrand serve [options]
 
 Runs the storage engine with its HTTP control endpoint. With no options it serves a
 default instance ("default", with a database "default") in ./jetstrand-data on
-http://127.0.0.1:8642. Data written there survives restarts and crashes.
+http://127.0.0.1:8642. Data written there survives restarts and crashes: at start every
+instance found in the data directory is opened and recovered.
 
 options:
   --data DIR            data directory (default: ./jetstrand-data)
   --listen HOST:PORT    address to listen on (default: 127.0.0.1:8642; port 0 picks one).
                         Anything but loopback exposes the engine: use --token with it.
-  --token TOKEN         require "Authorization: Bearer TOKEN" on mutating calls
-                        (default: the JETSTRAND_TOKEN environment variable, else none)
+  --token TOKEN         require "Authorization: Bearer TOKEN" on every route but
+                        /healthz (default: the JETSTRAND_TOKEN environment variable,
+                        else none)
+  --metrics-open        with a token: let /metrics be read without it
+  --max-connections N   connections served at once; more wait (default: 512)
   --one-instance        ESE one-instance mode (the legacy instance-less calls work)
   --log-level LEVEL     trace, debug, info, warning, error or off (default: info)
   --file-backend KIND   auto, io_uring or thread_pool (default: auto, or the
@@ -42,6 +47,11 @@ SIGINT or SIGTERM stops the server cleanly (exit status 0).
 )";
 
 namespace {
+
+std::string format_endpoint(const net::server_options& o) {
+  auto a = o.address.to_string();
+  return (o.address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(o.port);
+}
 
 struct serve_config {
   engine_options engine;
@@ -65,6 +75,16 @@ serve_config parse(args& a) {
     c.server.token = env;
   }
   if (a.flag("--one-instance")) c.engine.mode = instance_mode::one;
+  if (a.flag("--metrics-open")) c.server.metrics_open = true;
+  if (auto v = a.value("--max-connections")) {
+    long n = 0;
+    try {
+      n = std::stol(*v);
+    } catch (...) {
+    }
+    if (n < 1 || n > 1'000'000) throw usage_error("--max-connections " + *v + ": expected 1 to 1000000");
+    c.server.max_connections = static_cast<std::size_t>(n);
+  }
   if (auto v = a.value("--log-level")) {
     auto l = parse_log_level(*v);
     if (!l) throw usage_error("--log-level " + *v + ": expected trace, debug, info, warning, error or off");
@@ -105,10 +125,19 @@ int serve_command(std::span<char*> argv) {
 
   boost::asio::io_context io(config.threads);
   engine eng(io.get_executor(), config.engine);
-
-  // The embedded default: one instance, ready to use.
-  auto created = eng.async_create_instance("default", boost::asio::use_future);
-  net::server srv(io.get_executor(), eng, config.server);
+  std::optional<net::server> srv;
+  try {
+    srv.emplace(io.get_executor(), eng, config.server);
+  } catch (const boost::system::system_error& e) {
+    // e.what() carries Asio's source location: say what failed and what to do instead.
+    std::cerr << "jetstrand serve: cannot listen on " << format_endpoint(config.server) << ": "
+              << e.code().message()
+              << (e.code() == boost::asio::error::address_in_use
+                      ? " (another server runs there: stop it, or pick another port with --listen)"
+                      : "")
+              << "\n";
+    return 1;
+  }
 
   // Keeps run() going between set-up steps; shutdown ends it with io.stop().
   auto work = boost::asio::make_work_guard(io);
@@ -118,16 +147,37 @@ int serve_command(std::span<char*> argv) {
     for (auto& t : threads) t.join();
   };
 
+  // Every instance in the data directory (recovered), then the embedded default: an
+  // instance made over HTTP or by a restore is never hidden by a restart.
+  std::string opening = "default";
   try {
-    auto inst = created.get();
-    // The embedded default also has a database "default" (made on first start).
-    auto names = inst->database_names();
-    if (std::find(names.begin(), names.end(), "default") == names.end()) {
-      inst->async_create_database("default", boost::asio::use_future).get();
+    std::promise<std::pair<boost::system::error_code, engine::open_report>> opened;
+    eng.async_open_instances([&](boost::system::error_code ec, engine::open_report r) {
+      opened.set_value({ec, std::move(r)});
+    });
+    auto [ec, report] = opened.get_future().get();
+    for (const auto& inst : report.opened) std::cout << "opened instance " << inst->name() << "\n";
+    if (ec) {
+      opening = report.failed;
+      throw boost::system::system_error(ec);
+    }
+    opening = "default";
+    auto inst = eng.find_instance("default");
+    // In one-instance mode an instance found on disk is the one instance.
+    if (!inst && (config.engine.mode == instance_mode::multi || eng.instances().empty())) {
+      inst = eng.async_create_instance("default", boost::asio::use_future).get();
+    }
+    if (inst) {
+      // The embedded default also has a database "default" (made on first start).
+      auto names = inst->database_names();
+      if (std::find(names.begin(), names.end(), "default") == names.end()) {
+        inst->async_create_database("default", boost::asio::use_future).get();
+      }
     }
   } catch (const boost::system::system_error& e) {
-    std::cerr << "jetstrand serve: cannot open instance 'default' in "
-              << (config.engine.data_dir / "default").string() << ": " << e.code().message()
+    std::cerr << "jetstrand serve: cannot open instance '" << opening << "' in "
+              << (config.engine.data_dir / opening).string() << ": " << e.code().message()
+              << (e.code() == jet_errc::file_access_denied ? " (another jetstrand serve uses this data directory)" : "")
               << "\n";
     io.stop();
     join_all();
@@ -139,12 +189,12 @@ int serve_command(std::span<char*> argv) {
     if (ec) return;
     std::cerr << "jetstrand serve: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
               << ", shutting down\n";
-    srv.stop();
+    srv->stop();
     eng.async_shutdown([&](boost::system::error_code) { io.stop(); });
   });
 
-  srv.start();
-  auto ep = srv.local_endpoint();
+  srv->start();
+  auto ep = srv->local_endpoint();
   std::cout << "jetstrand serving http://"
             << (ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
                                      : ep.address().to_string())

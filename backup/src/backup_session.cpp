@@ -28,6 +28,7 @@ struct backup_session::handle_io {
   file_kind kind;
   std::uint32_t page_size = 0;
   std::vector<unsigned char> headers;  // pages 0 and 1 of the pinned snapshot
+  std::shared_ptr<pinned_database> pin;  // databases: kept pinned while this is read
 };
 
 struct backup_session::chain {
@@ -44,13 +45,32 @@ struct backup_session::chain {
   bool ended = false;  // completed; a read of it still in the kernel is dropped on landing
 };
 
-// A database's snapshot for this backup.
+// A database's snapshot for this backup, pinned for as long as this object lives: the
+// session holds it while the backup is open, and every handle and read chain of that
+// database holds it too, so a read still in the kernel after end keeps the pages it reads
+// from unchanged, and the last one to let go unpins (even when a new backup began since).
 struct backup_session::pinned_database {
+  pinned_database(instance& inst, storage::database_file& db)
+      : inst(inst), db(&db), name(db.name()), snapshot(db.pin()) {}
+  ~pinned_database() {
+    // Unpin the same database only: after end it may have been detached (and another of
+    // that name attached since).
+    auto* storage = inst.storage();
+    if (auto* now = storage ? storage->find(name) : nullptr; now == db) db->unpin();
+  }
+  pinned_database(const pinned_database&) = delete;
+  pinned_database& operator=(const pinned_database&) = delete;
+
+  instance& inst;
+  storage::database_file* db;
+  std::string name;
   storage::pinned_snapshot snapshot;
 };
 
 backup_session::backup_session(instance& inst)
-    : inst_(inst), state_(std::make_unique<backup_state>(options_.max_open_files)) {}
+    : inst_(inst),
+      state_(std::make_unique<backup_state>(options_.max_open_files)),
+      log_(make_logger(inst.name())) {}
 
 backup_session::~backup_session() { release_all(); }
 
@@ -59,7 +79,7 @@ void backup_session::set_options(const backup_options& o) {
   if (!state_->is_open()) state_ = std::make_unique<backup_state>(o.max_open_files);
 }
 
-void backup_session::begin(unsigned flags, done_fn done) {
+void backup_session::begin(unsigned flags, begin_fn done) {
   auto* storage = inst_.storage();
   begin_context ctx;
   switch (inst_.state()) {
@@ -77,34 +97,49 @@ void backup_session::begin(unsigned flags, done_fn done) {
       const auto& h = storage->find(name)->header();
       if (!h.last_full_backup_lsn) ctx.every_database_fully_backed_up = false;
       ctx.last_backup_generation_high = std::min(ctx.last_backup_generation_high, h.last_backup_gen_high);
+      ctx.database_files.push_back(name + db_suffix);
     }
     if (ctx.last_backup_generation_high == ~0u) ctx.last_backup_generation_high = ctx.checkpoint_generation;
   }
-  if (auto ec = state_->begin(flags, ctx)) return done(ec);
-  if (state_->incremental()) return done({});
+  if (auto ec = state_->begin(flags, ctx)) return done(ec, {});
+  // Every begin that opens a backup takes a new serial: a full begin's checkpoint, when it
+  // lands, pins only if its own backup is still the open one.
+  const auto serial = ++begin_serial_;
+  began_ = std::chrono::steady_clock::now();
+  bytes_delivered_ = 0;
+  JETSTRAND_LOG(log_, log_level::info) << "backup began (" << (state_->incremental() ? "incremental" : "full")
+                                       << ", logs from generation " << state_->generation_low() << ")";
+  if (state_->incremental()) return done({}, *status());
   // A full backup copies a snapshot of each database: checkpoint first (the copy then holds
   // the current pages, and no checkpoint is running when its completion runs), then pin.
-  // A stop that comes meanwhile completes the begin at once (the backup open and stopped)
-  // rather than after the checkpoint's writes and syncs.
-  const auto serial = ++begin_serial_;
+  // A stop or an end that comes meanwhile completes the begin at once (complete_pending_begin).
   pending_begin_ = std::move(done);
   storage->checkpoint([this, serial](error_code ec) {
-    if (serial != begin_serial_ || !pending_begin_) return;  // completed by a stop already
+    if (serial != begin_serial_ || !pending_begin_) return;  // completed by a stop or an end
     auto done = std::exchange(pending_begin_, nullptr);
     if (ec) {
       end_result ignored;
       state_->end(end_abort, ignored);
-      return done(ec);
+      book_.clear();
+      return done(ec, {});
     }
-    if (!state_->is_open() || state_->stopped()) return done({});
     auto* storage = inst_.storage();
     for (const auto& name : storage->database_names()) {
-      auto pin = std::make_shared<pinned_database>(pinned_database{storage->find(name)->pin()});
+      auto pin = std::make_shared<pinned_database>(inst_, *storage->find(name));
       book_.expect(name + db_suffix, std::uint64_t{pin->snapshot.page_count} * pin->snapshot.page_size);
       pinned_[name] = std::move(pin);
     }
-    done({});
+    done({}, *status());
   });
+}
+
+void backup_session::complete_pending_begin(bool ending) {
+  if (!pending_begin_) return;
+  auto done = std::exchange(pending_begin_, nullptr);
+  if (!ending) return done({}, *status());
+  backup_status ended;  // the backup this begin opened is over before the begin completed
+  ended.state = backup_phase::ended;
+  done({}, ended);
 }
 
 error_code backup_session::attach_info(std::vector<std::string>& files) {
@@ -153,6 +188,7 @@ error_code backup_session::open(const std::string& name, std::uint32_t& handle, 
     return ec;
   }
   if (pin) {
+    io->pin = pin;
     io->page_size = pin->snapshot.page_size;
     io->headers = pin->snapshot.header_page;
     io->headers.insert(io->headers.end(), pin->snapshot.header_page_1.begin(),
@@ -250,6 +286,7 @@ void backup_session::step(std::shared_ptr<chain> c) {
 
 void backup_session::note_read(const chain& c, std::size_t n) {
   state_->note_read(c.handle, n);
+  bytes_delivered_ += n;
   if (const auto* f = state_->file(c.handle)) book_.delivered(c.name, f->position);
 }
 
@@ -332,14 +369,23 @@ error_code backup_session::truncate_log() {
     fs::remove(inst_.storage()->log_directory() / f, sec);
     if (sec) return {sec.value(), boost::system::system_category()};
   }
+  JETSTRAND_LOG(log_, log_level::info) << "backup truncated " << files.size() << " log file"
+                                       << (files.size() == 1 ? "" : "s");
   return {};
 }
 
 error_code backup_session::end(unsigned mode, end_result& result) {
   const bool incremental = state_->incremental();
   const auto high = state_->generation_high();
+  if (!state_->is_open()) return jet_errc::no_backup;
+  // A full begin still waiting for its checkpoint completes first: its backup is ending.
+  if (mode == end_normal || mode == end_abort) complete_pending_begin(true);
   if (auto ec = state_->end(mode, result)) return ec;
   book_.clear();
+  JETSTRAND_LOG(log_, log_level::info)
+      << "backup ended " << (result == end_result::completed ? "completed" : "aborted") << " ("
+      << (incremental ? "incremental" : "full") << ", " << bytes_delivered_ << " bytes read in "
+      << std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count() << " s)";
   if (result == end_result::completed) {
     auto* storage = inst_.storage();
     if (incremental) {
@@ -350,23 +396,14 @@ error_code backup_session::end(unsigned mode, end_result& result) {
       }
     }
   }
-  // Reads still in flight end at their next step (their handles are gone); the snapshots
-  // stay pinned until they have.
+  // Reads still in flight end at their next step (their handles are gone); each holds its
+  // database's pin until its chunk has landed.
   for (auto& c : chains_) c->signal.emit(boost::asio::cancellation_type::terminal);
-  if (idle()) {
-    release_all();
-  } else {
-    idle_waiters_.push_back([this] { if (!state_->is_open()) release_all(); });
-  }
+  release_all();
   return {};
 }
 
 void backup_session::release_all() {
-  if (auto* storage = inst_.storage()) {
-    for (const auto& [name, pin] : pinned_) {
-      if (auto* db = storage->find(name)) db->unpin();
-    }
-  }
   pinned_.clear();
   io_.clear();
 }
@@ -393,9 +430,10 @@ void backup_session::forget_stop_requests() noexcept {
 
 void backup_session::stop() {
   forget_stop_requests();  // from here on the state says it
+  const bool first = state_->is_open() && !state_->stopped();
   state_->stop();
   if (!state_->stopped()) return;
-  if (pending_begin_) std::exchange(pending_begin_, nullptr)({});
+  complete_pending_begin(false);
   // Every chain completes now, with the bytes it delivered: none waits for a read still in
   // the kernel, which lands in the chain's own chunk buffer and is dropped (the file layer
   // never interrupts I/O; see io/file.hpp).
@@ -403,6 +441,15 @@ void backup_session::stop() {
   for (auto& c : in_flight) {
     c->signal.emit(boost::asio::cancellation_type::terminal);
     finish(c, jet_errc::backup_abort_by_server);
+  }
+  // Every file open at the stop failed with -801 (S7), whether a read of it was in flight
+  // or its reader was elsewhere (a download waiting on a slow client).
+  for (const auto& [handle, f] : state_->handles()) {
+    book_.failed(f.name, static_cast<int>(jet_errc::backup_abort_by_server));
+  }
+  if (first) {  // after the chains: the log line is not on the stop's path
+    JETSTRAND_LOG(log_, log_level::info) << "backup stopped (" << in_flight.size() << " reads in flight, "
+                                         << state_->handles().size() << " files open)";
   }
 }
 

@@ -1,5 +1,7 @@
 #include "backup_state.hpp"
 
+#include <algorithm>
+
 namespace jetstrand::backup {
 
 using boost::system::error_code;
@@ -40,6 +42,7 @@ error_code backup_state::begin(unsigned flags, const begin_context& ctx) {
   log_info_done_ = false;
   gen_low_ = incremental ? ctx.last_backup_generation_high : ctx.checkpoint_generation;
   gen_high_ = 0;
+  database_files_ = incremental ? std::vector<std::string>{} : ctx.database_files;
   handles_.clear();
   copied_.clear();
   copied_generations_.clear();
@@ -100,7 +103,10 @@ error_code backup_state::truncate_log() const {
 error_code backup_state::end(unsigned mode, end_result& result) {
   if (!open_) return jet_errc::no_backup;  // allowed after a stop (S8)
   if (mode != end_normal && mode != end_abort) return jet_errc::invalid_parameter;
-  const bool completed = mode == end_normal && !stopped_ && log_info_done_;
+  // A full backup that did not copy every database is no base for an incremental.
+  const bool every_database_copied = std::all_of(
+      database_files_.begin(), database_files_.end(), [&](const std::string& f) { return copied_.count(f) > 0; });
+  const bool completed = mode == end_normal && !stopped_ && log_info_done_ && every_database_copied;
   result = completed ? end_result::completed : end_result::aborted;
   open_ = false;
   stopped_ = false;

@@ -27,6 +27,9 @@ struct begin_context {
   std::uint32_t checkpoint_generation = 1;
   bool every_database_fully_backed_up = false;
   std::uint32_t last_backup_generation_high = 0;  // where an incremental range starts
+  // The database files a full backup copies (attach/detach is -505 while it is open, so
+  // they stay the same until end): end(normal) completes only when each was read to its end.
+  std::vector<std::string> database_files;
 };
 
 // What open() learns about a name from the instance (nullopt: no such file).
@@ -98,6 +101,7 @@ class backup_state {
   std::uint32_t gen_high_ = 0;
   std::uint32_t next_handle_ = 1;
   std::map<std::uint32_t, open_file> handles_;
+  std::vector<std::string> database_files_;  // full backups: what must be copied
   std::set<std::string> copied_;
   std::set<std::uint32_t> copied_generations_;
 };

@@ -20,6 +20,7 @@ const char* to_string(backup_phase p) noexcept {
     case backup_phase::databases: return "databases";
     case backup_phase::logs: return "logs";
     case backup_phase::stopped: return "stopped";
+    case backup_phase::ended: return "ended";
   }
   return "unknown";
 }

@@ -1,6 +1,6 @@
 #include "jetstrand/backup/directory_sink.hpp"
 
-#include "durable_file.hpp"
+#include "io/posix.hpp"
 #include "jetstrand/error.hpp"
 
 #include <fcntl.h>
@@ -11,10 +11,10 @@ namespace jetstrand::backup {
 namespace fs = std::filesystem;
 using boost::system::error_code;
 
-using detail::last_system_error;
-using detail::sync_directory;
-using detail::write_all;
-using detail::write_file_atomically;
+using io::posix::last_error;
+using io::posix::sync_directory;
+using io::posix::write_all;
+using io::posix::write_file_atomically;
 
 namespace {
 error_code from_std(const std::error_code& e) { return {e.value(), boost::system::system_category()}; }
@@ -38,8 +38,10 @@ error_code directory_sink::start() {
 error_code directory_sink::begin_file(const manifest_file& f) {
   if (fd_ >= 0) ::close(fd_);
   auto path = dir_ / f.relative_path();
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  return fd_ < 0 ? last_system_error() : error_code{};
+  io::posix::unique_fd fd;
+  if (auto ec = io::posix::open(path, O_WRONLY | O_CREAT | O_EXCL, fd)) return ec;
+  fd_ = fd.release();
+  return {};
 }
 
 error_code directory_sink::write(std::span<const unsigned char> bytes) {
@@ -51,25 +53,21 @@ error_code directory_sink::write(std::span<const unsigned char> bytes) {
 
 error_code directory_sink::end_file(const manifest_file&) {
   // Made durable at commit, all files together: a stop while copying never waits for a sync.
-  const int rc = ::close(fd_);
-  fd_ = -1;
-  return rc == 0 ? error_code{} : last_system_error();
+  return io::posix::unique_fd(std::exchange(fd_, -1)).close();
 }
 
 error_code directory_sink::commit(const backup_manifest& m) {
   for (const auto& f : m.files) {
     const auto path = dir_ / f.relative_path();
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return last_system_error();
-    error_code ec = ::fdatasync(fd) == 0 ? error_code{} : last_system_error();
-    ::close(fd);
-    if (ec) return ec;
+    io::posix::unique_fd fd;
+    if (auto ec = io::posix::open(path, O_RDONLY, fd)) return ec;
+    if (auto ec = io::posix::sync_data(fd.get())) return ec;
   }
   for (const char* sub : {"databases", "logs"}) {
     if (auto ec = sync_directory(dir_ / sub)) return ec;
   }
   if (auto ec = write_file_atomically(dir_ / manifest_file_name, to_json(m))) return ec;
-  if (::unlink((dir_ / incomplete_marker_name).c_str()) != 0) return last_system_error();
+  if (::unlink((dir_ / incomplete_marker_name).c_str()) != 0) return last_error();
   return sync_directory(dir_);
 }
 
@@ -83,10 +81,9 @@ void directory_sink::abandon(std::string_view reason) noexcept {
   std::string text = "backup did not complete: ";
   text.append(reason);
   text += "\n";
-  const int fd = ::open((dir_ / incomplete_marker_name).c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd >= 0) {
-    (void)write_all(fd, text.data(), text.size());
-    ::close(fd);
+  io::posix::unique_fd fd;
+  if (!io::posix::open(dir_ / incomplete_marker_name, O_WRONLY | O_TRUNC, fd)) {
+    (void)write_all(fd.get(), text.data(), text.size());  // best effort: abandon cannot fail
   }
 }
 

@@ -1,6 +1,7 @@
 #include "jetstrand/backup/restore.hpp"
 
 #include "durable_file.hpp"
+#include "io/posix.hpp"
 #include "jetstrand/engine.hpp"
 #include "jetstrand/error.hpp"
 #include "jetstrand/names.hpp"
@@ -57,7 +58,7 @@ error_code assemble(const std::vector<fs::path>& sets, const std::vector<backup_
     if (auto ec = detail::copy_file_durably(from, staging / "logs" / name)) return ec;
   }
   for (const char* sub : {"databases", "logs"}) {
-    if (auto ec = detail::sync_directory(staging / sub)) return ec;
+    if (auto ec = io::posix::sync_directory(staging / sub)) return ec;
   }
   return storage::write_checkpoint(staging / "checkpoint",
                                    {manifests.front().generation_low, databases});
@@ -124,7 +125,7 @@ error_code restore_backup(const restore_options& o, restore_report& r) {
   }
   fs::rename(staging, r.directory, sec);
   if (!sec) {
-    if (auto ec = detail::sync_directory(o.data_dir)) sec = {ec.value(), std::system_category()};
+    if (auto ec = io::posix::sync_directory(o.data_dir)) sec = {ec.value(), std::system_category()};
   }
   if (sec) {
     undo();

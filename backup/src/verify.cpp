@@ -1,5 +1,7 @@
 #include "jetstrand/backup/verify.hpp"
 
+#include "io/posix.hpp"
+
 #include "jetstrand/crc32c.hpp"
 #include "jetstrand/error.hpp"
 #include "storage/database_file.hpp"
@@ -25,40 +27,32 @@ error_code fail(verify_report& r, error_code ec, const fs::path& where, std::str
 
 // Size and CRC32C of a whole file, read sequentially.
 error_code checksum_file(const fs::path& path, std::uint64_t& size, std::uint32_t& crc) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno == ENOENT ? error_code(jet_errc::file_not_found)
-                           : error_code(errno, boost::system::system_category());
+  io::posix::unique_fd fd;
+  if (auto ec = io::posix::open(path, O_RDONLY, fd)) {
+    return ec == boost::system::errc::no_such_file_or_directory ? error_code(jet_errc::file_not_found) : ec;
   }
   std::vector<unsigned char> buf(1 << 20);
   size = 0;
   crc = 0;
-  error_code ec;
   while (true) {
-    auto n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ec.assign(errno, boost::system::system_category());
-      break;
-    }
-    if (n == 0) break;
-    crc = crc32c(buf.data(), static_cast<std::size_t>(n), crc);
-    size += static_cast<std::uint64_t>(n);
+    std::size_t n = 0;
+    if (auto ec = io::posix::read_some(fd.get(), buf.data(), buf.size(), n)) return ec;
+    if (n == 0) return {};
+    crc = crc32c(buf.data(), n, crc);
+    size += n;
   }
-  ::close(fd);
-  return ec;
 }
 
 error_code verify_database(const fs::path& path, verify_report& r) {
   // The header first: anything that is not one of our databases is not a backup copy.
   unsigned char head[2 * 32768];
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(r, {errno, boost::system::system_category()}, path, "cannot open");
-  auto n = ::pread(fd, head, sizeof head, 0);
-  ::close(fd);
+  io::posix::unique_fd fd;
+  if (auto ec = io::posix::open(path, O_RDONLY, fd)) return fail(r, ec, path, "cannot open: " + ec.message());
+  std::size_t n = 0;
+  if (auto ec = io::posix::read_at(fd.get(), head, sizeof head, 0, n)) return fail(r, ec, path, ec.message());
   storage::database_header h;
   std::uint32_t slot = 0;
-  if (n <= 0 || !storage::decode_headers(head, static_cast<std::size_t>(n), h, slot)) {
+  if (n == 0 || !storage::decode_headers(head, n, h, slot)) {
     return fail(r, jet_errc::restore_of_non_backup_database, path, "not a jetstrand database");
   }
   if (auto ec = storage::database_file::verify(path)) return fail(r, ec, path, ec.message());

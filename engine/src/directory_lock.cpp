@@ -7,6 +7,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "io/posix.hpp"
+
 namespace jetstrand::detail {
 
 directory_lock directory_lock::acquire(const std::filesystem::path& dir,
@@ -17,11 +19,9 @@ directory_lock directory_lock::acquire(const std::filesystem::path& dir,
     ec.assign(sec.value(), boost::system::system_category());
     return {};
   }
-  int fd = ::open((dir / "LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    ec.assign(errno, boost::system::system_category());
-    return {};
-  }
+  io::posix::unique_fd opened;
+  if ((ec = io::posix::open(dir / "LOCK", O_RDWR | O_CREAT, opened))) return {};
+  const int fd = opened.release();
   // flock locks belong to the open file description: a second open of the same file, in
   // this process or another, conflicts.
   if (::flock(fd, LOCK_EX | LOCK_NB) < 0) {

@@ -1,10 +1,12 @@
 #include "jetstrand/engine.hpp"
 
 #include "instance_registry.hpp"
+#include "jetstrand/names.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <future>
 
 namespace jetstrand {
@@ -84,6 +86,61 @@ std::vector<std::shared_ptr<instance>> engine::instances() const { return regist
 
 std::shared_ptr<instance> engine::legacy_instance(boost::system::error_code& ec) const {
   return registry_->legacy(ec);
+}
+
+namespace {
+
+// Instance directories under data_dir, in name order (see async_open_instances).
+std::vector<std::string> instance_directories(const std::filesystem::path& data_dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir, ec)) {
+    std::error_code sec;
+    if (!e.is_directory(sec)) continue;
+    auto name = e.path().filename().string();
+    if (!is_valid_name(name)) continue;
+    const auto& d = e.path();
+    if (std::filesystem::exists(d / "checkpoint", sec) || std::filesystem::is_directory(d / "logs", sec) ||
+        std::filesystem::is_directory(d / "databases", sec)) {
+      names.push_back(std::move(name));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+void engine::open_instances(std::function<void(boost::system::error_code, open_report)> done) {
+  struct opening {
+    engine* eng;
+    std::vector<std::string> names;
+    std::size_t next = 0;
+    open_report report;
+    std::function<void(boost::system::error_code, open_report)> done;
+
+    static void step(std::shared_ptr<opening> self) {
+      while (self->next < self->names.size() && self->eng->find_instance(self->names[self->next])) {
+        ++self->next;  // registered already
+      }
+      if (self->next == self->names.size()) return self->done({}, std::move(self->report));
+      const auto name = self->names[self->next++];
+      self->eng->async_create_instance(
+          name, [self, name](boost::system::error_code ec, std::shared_ptr<instance> inst) {
+            if (ec) {
+              self->report.failed = name;
+              return self->done(ec, std::move(self->report));
+            }
+            self->report.opened.push_back(std::move(inst));
+            step(self);
+          });
+    }
+  };
+  auto o = std::make_shared<opening>();
+  o->eng = this;
+  o->names = instance_directories(options_.data_dir);
+  o->done = std::move(done);
+  opening::step(std::move(o));
 }
 
 void engine::shutdown_all(std::function<void(boost::system::error_code)> done) {

@@ -1,5 +1,6 @@
 #include "metrics.hpp"
 
+#include <iomanip>
 #include <sstream>
 
 namespace jetstrand::net {
@@ -31,9 +32,16 @@ void metrics::bytes_sent(std::uint64_t n) {
   bytes_sent_ += n;
 }
 
-void metrics::backup_ended(bool completed) {
+void metrics::backup_ended(const std::string& instance, bool completed) {
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::lock_guard lock(mutex_);
   ++(completed ? completed_ : aborted_);
+  if (completed) last_completed_[instance] = now;
+}
+
+void metrics::auth_refused() {
+  std::lock_guard lock(mutex_);
+  ++auth_refused_;
 }
 
 void metrics::stop_requested(const std::string& instance) {
@@ -70,7 +78,7 @@ std::string escape_label(const std::string& v) {
 }
 }  // namespace
 
-std::string metrics::render() const {
+std::string metrics::render(const std::vector<instance_figures>& instances) const {
   std::lock_guard lock(mutex_);
   std::ostringstream o;
   o << "# HELP jetstrand_http_requests_total HTTP requests answered, by route and status.\n"
@@ -102,6 +110,28 @@ std::string metrics::render() const {
   o << "jetstrand_backup_stop_to_abort_seconds_bucket{le=\"+Inf\"} " << observations_ << "\n"
     << "jetstrand_backup_stop_to_abort_seconds_sum " << seconds_sum_ << "\n"
     << "jetstrand_backup_stop_to_abort_seconds_count " << observations_ << "\n";
+  o << "# HELP jetstrand_backup_last_completed_timestamp_seconds Unix time of the last completed "
+       "backup, by instance (since the server started).\n"
+       "# TYPE jetstrand_backup_last_completed_timestamp_seconds gauge\n";
+  o << std::fixed << std::setprecision(3);
+  for (const auto& [name, t] : last_completed_) {
+    o << "jetstrand_backup_last_completed_timestamp_seconds{instance=\"" << escape_label(name) << "\"} " << t << "\n";
+  }
+  o << std::defaultfloat;
+  o << "# HELP jetstrand_http_auth_refused_total Requests refused for a missing or wrong token.\n"
+       "# TYPE jetstrand_http_auth_refused_total counter\n"
+       "jetstrand_http_auth_refused_total "
+    << auth_refused_ << "\n";
+  o << "# HELP jetstrand_commits_total Transactions committed, by instance.\n"
+       "# TYPE jetstrand_commits_total counter\n";
+  for (const auto& i : instances) {
+    o << "jetstrand_commits_total{instance=\"" << escape_label(i.name) << "\"} " << i.commits << "\n";
+  }
+  o << "# HELP jetstrand_log_flushes_total Log write+fdatasync rounds (group commit shares them), by instance.\n"
+       "# TYPE jetstrand_log_flushes_total counter\n";
+  for (const auto& i : instances) {
+    o << "jetstrand_log_flushes_total{instance=\"" << escape_label(i.name) << "\"} " << i.log_flushes << "\n";
+  }
   return o.str();
 }
 

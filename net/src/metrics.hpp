@@ -8,6 +8,11 @@
 //   jetstrand_backups_total{result}                 backups ended, completed or aborted
 //   jetstrand_backup_stop_to_abort_seconds          from a stop request to each download it
 //                                                   ended (histogram)
+//   jetstrand_backup_last_completed_timestamp_seconds{instance}
+//                                                   Unix time of the last completed backup
+//   jetstrand_http_auth_refused_total               requests refused for a missing/wrong token
+//   jetstrand_commits_total{instance}               engine figures, read when rendered
+//   jetstrand_log_flushes_total{instance}
 
 #include <chrono>
 #include <cstdint>
@@ -27,14 +32,21 @@ class metrics {
   void connection_opened();
   void connection_closed();
   void bytes_sent(std::uint64_t n);
-  void backup_ended(bool completed);
+  void backup_ended(const std::string& instance, bool completed);
+  void auth_refused();
 
   // A stop was requested for `instance` now; downloads it ends report against this time.
   void stop_requested(const std::string& instance);
   // A download of `instance` ended because of a stop.
   void download_stopped(const std::string& instance);
 
-  std::string render() const;  // Prometheus text format 0.0.4
+  // An instance's engine figures, as of the render.
+  struct instance_figures {
+    std::string name;
+    std::uint64_t commits = 0;
+    std::uint64_t log_flushes = 0;
+  };
+  std::string render(const std::vector<instance_figures>& instances) const;  // Prometheus text 0.0.4
 
  private:
   mutable std::mutex mutex_;
@@ -42,6 +54,8 @@ class metrics {
   std::int64_t connections_ = 0;
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t completed_ = 0, aborted_ = 0;
+  std::uint64_t auth_refused_ = 0;
+  std::map<std::string, double> last_completed_;  // Unix seconds, by instance
   std::map<std::string, clock::time_point> stops_;
   std::vector<std::uint64_t> buckets_ = std::vector<std::uint64_t>(bucket_bounds().size(), 0);
   std::uint64_t observations_ = 0;

@@ -2,12 +2,13 @@
 
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+#include <mutex>
+
 namespace jetstrand::net {
 namespace http = boost::beast::http;
 
 namespace {
-
-bool is_mutating(http::verb v) { return v != http::verb::get && v != http::verb::head; }
 
 // Compares without an early exit, so the time taken does not tell how much of a guess was
 // right.
@@ -79,16 +80,46 @@ std::string allow_header(const route_shape& r) {
   return out;
 }
 
+// Reads every instance's figures on its strand, then renders (instances that are not
+// running are left out).
+void render_metrics(const context& c) {
+  struct gathering {
+    std::mutex mutex;
+    std::vector<metrics::instance_figures> figures;
+    std::size_t left = 0;
+  };
+  auto all = c->eng.instances();
+  auto g = std::make_shared<gathering>();
+  g->left = all.size() + 1;
+  auto arrive = [c, g] {
+    std::unique_lock lock(g->mutex);
+    if (--g->left) return;
+    auto figures = std::move(g->figures);
+    lock.unlock();
+    std::sort(figures.begin(), figures.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    c->send(200, c->stats.render(figures), "text/plain; version=0.0.4");
+  };
+  for (auto& inst : all) {
+    inst->async_stats([g, arrive, name = inst->name()](boost::system::error_code ec, storage_stats s) {
+      if (!ec) {
+        std::lock_guard lock(g->mutex);
+        g->figures.push_back({name, s.commits, s.log_flushes});
+      }
+      arrive();
+    });
+  }
+  arrive();
+}
+
 }  // namespace
 
-bool router::authorized(const request& req) const {
-  if (token_.empty() || !is_mutating(req.method())) return true;
+router::auth router::authenticate(const request& req) const {
   auto it = req.find(http::field::authorization);
-  if (it == req.end()) return false;
+  if (it == req.end()) return auth::missing;
   std::string_view value = it->value();
   constexpr std::string_view scheme = "Bearer ";
-  if (value.size() < scheme.size() || value.substr(0, scheme.size()) != scheme) return false;
-  return same_secret(value.substr(scheme.size()), token_);
+  if (value.size() < scheme.size() || value.substr(0, scheme.size()) != scheme) return auth::wrong;
+  return same_secret(value.substr(scheme.size()), options_.token) ? auth::ok : auth::wrong;
 }
 
 void router::dispatch(std::shared_ptr<const request> req, reply_handler done) const {
@@ -99,9 +130,26 @@ void router::dispatch(std::shared_ptr<const request> req, reply_handler done) co
   for (auto seg : url->segments()) c->segs.push_back(seg);
   for (auto p : url->params()) c->query[p.key] = p.value;
 
-  if (!authorized(*req)) {
-    return c->fail(make_http_error(401, jet_errc::invalid_parameter,
-                                   "this call needs \"Authorization: Bearer <token>\""));
+  // Every route but /healthz needs the token when there is one (reads too: values and
+  // backup files are the data), and /metrics unless the operator opened it.
+  const bool open_route = (c->segs.size() == 1 && c->segs[0] == "healthz") ||
+                          (options_.metrics_open && c->segs.size() == 1 && c->segs[0] == "metrics");
+  if (!options_.token.empty() && !open_route) {
+    switch (authenticate(*req)) {
+      case auth::ok: break;
+      case auth::missing:
+        stats().auth_refused();
+        JETSTRAND_LOG(log_, log_level::info) << "refused " << req->method_string() << " " << req->target()
+                                             << ": no token";
+        return c->fail(make_http_error(401, jet_errc::invalid_parameter,
+                                       "this server needs a token: send \"Authorization: Bearer <token>\""));
+      case auth::wrong:
+        stats().auth_refused();
+        JETSTRAND_LOG(log_, log_level::info) << "refused " << req->method_string() << " " << req->target()
+                                             << ": wrong token";
+        return c->fail(make_http_error(401, jet_errc::invalid_parameter,
+                                       "the token sent in \"Authorization: Bearer …\" is not this server's"));
+    }
   }
   const route_shape* r = match(c->segs);
   if (!r) return c->fail(make_http_error(404, jet_errc::invalid_parameter, "no such path: " + std::string(url->path())));
@@ -115,7 +163,7 @@ void router::dispatch(std::shared_ptr<const request> req, reply_handler done) co
     return c->done(reply{c->route, std::move(res), std::nullopt});
   }
   if (r->name == "/healthz") return c->json(200, {{"status", "ok"}});
-  if (r->name == "/metrics") return c->send(200, metrics_.render(), "text/plain; version=0.0.4");
+  if (r->name == "/metrics") return render_metrics(c);
   r->handler(c);
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Maps one parsed HTTP request to its answer (SPEC §4): checks the token on mutating
-// calls, matches the path, and hands the request to its route (routes_*.cpp). No socket
+// Maps one parsed HTTP request to its answer (SPEC §4): checks the token (every route but
+// /healthz, and /metrics unless metrics_open), matches the path, and hands the request to its route (routes_*.cpp). No socket
 // work here: the session writes the answer or streams the download.
 
 #include "route_context.hpp"
+
+#include "jetstrand/log.hpp"
 
 #include <string>
 
@@ -11,9 +13,14 @@ namespace jetstrand::net {
 
 // Shared by the server and its sessions (which may outlive the server by a few handlers):
 // it owns the metrics and the download registry, so they live as long as anyone uses them.
+struct router_options {
+  std::string token;          // empty: no authentication
+  bool metrics_open = false;  // /metrics without the token
+};
+
 class router : public std::enable_shared_from_this<router> {
  public:
-  router(engine& eng, std::string token) : engine_(eng), token_(std::move(token)) {}
+  router(engine& eng, router_options options) : engine_(eng), options_(std::move(options)) {}
 
   // Answers through `done`, exactly once, on any thread.
   void dispatch(std::shared_ptr<const request> req, reply_handler done) const;
@@ -22,12 +29,14 @@ class router : public std::enable_shared_from_this<router> {
   download_registry& downloads() const noexcept { return downloads_; }
 
  private:
-  bool authorized(const request& req) const;
+  enum class auth { ok, missing, wrong };
+  auth authenticate(const request& req) const;
 
   engine& engine_;
-  std::string token_;
+  router_options options_;
   mutable metrics metrics_;
   mutable download_registry downloads_;
+  mutable logger log_ = make_logger("http");
 };
 
 }  // namespace jetstrand::net

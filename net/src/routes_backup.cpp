@@ -39,24 +39,22 @@ void begin(const context& c, const std::shared_ptr<instance>& inst) {
     }
     if (it->value().as_bool()) flags |= backup_incremental;
   }
-  async_begin_backup(inst, flags, [c, inst](error_code ec) {
+  // The answer describes the backup this begin opened, as it was when the begin completed.
+  async_begin_backup_with_status(inst, flags, [c](error_code ec, const backup_status& s) {
     if (ec) return c->fail(ec);
-    answer_status(c, inst, 201);
+    c->json(201, backup_status_json(s));
   });
 }
 
 void end(const context& c, const std::shared_ptr<instance>& inst) {
+  // A bad mode is the end's own -1003, after its -520 (SPEC §3's order).
   unsigned mode = end_normal;
   if (auto it = c->query.find("mode"); it != c->query.end()) {
-    if (it->second == "abort") {
-      mode = end_abort;
-    } else if (it->second != "normal") {
-      return c->fail(make_http_error(400, jet_errc::invalid_parameter, "mode must be normal or abort"));
-    }
+    mode = it->second == "abort" ? end_abort : it->second == "normal" ? end_normal : 0;
   }
-  async_end_backup(inst, mode, [c](error_code ec, end_result r) {
+  async_end_backup(inst, mode, [c, name = inst->name()](error_code ec, end_result r) {
     if (ec) return c->fail(ec);
-    c->stats.backup_ended(r == end_result::completed);
+    c->stats.backup_ended(name, r == end_result::completed);
     c->json(200, {{"result", r == end_result::completed ? "completed" : "aborted"}});
   });
 }

@@ -3,7 +3,12 @@
 #include "router.hpp"
 #include "session.hpp"
 
+#include "jetstrand/log.hpp"
+
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+
+#include <algorithm>
 
 #include <charconv>
 #include <mutex>
@@ -13,7 +18,14 @@ namespace jetstrand::net {
 
 struct server::state : std::enable_shared_from_this<server::state> {
   state(boost::asio::any_io_executor ex, engine& eng, server_options opts)
-      : executor(ex), options(std::move(opts)), routes(std::make_shared<router>(eng, options.token)), acceptor(ex) {
+      : executor(ex),
+        options(std::move(opts)),
+        routes(std::make_shared<router>(eng, router_options{options.token, options.metrics_open})),
+        // The acceptor, its back-off timer and every accept completion share one strand, so
+        // start() and stop(), posted from any thread, never touch the acceptor at once.
+        acceptor(boost::asio::make_strand(ex)),
+        backoff(acceptor.get_executor()),
+        log(make_logger("http")) {
     boost::asio::ip::tcp::endpoint ep(options.address, options.port);
     acceptor.open(ep.protocol());
     acceptor.set_option(boost::asio::socket_base::reuse_address(true));
@@ -22,6 +34,21 @@ struct server::state : std::enable_shared_from_this<server::state> {
   }
 
   void accept() {
+    if (!acceptor.is_open()) return;
+    if (live_sessions() >= options.max_connections) {
+      // At the cap: leave new connections in the listen backlog until a session ends.
+      if (!at_cap) {
+        at_cap = true;
+        JETSTRAND_LOG(log, log_level::warning)
+            << "connection limit reached (" << options.max_connections
+            << " open); new connections wait until one closes (serve --max-connections)";
+      }
+      return pause(std::chrono::milliseconds(50));
+    }
+    if (at_cap) {
+      at_cap = false;
+      JETSTRAND_LOG(log, log_level::info) << "below the connection limit again; accepting";
+    }
     // Each connection gets a strand of its own.
     acceptor.async_accept(boost::asio::make_strand(executor),
                           [self = shared_from_this()](boost::system::error_code ec,
@@ -30,31 +57,59 @@ struct server::state : std::enable_shared_from_this<server::state> {
                           });
   }
 
+  // Accepts again after `delay` (on the acceptor's strand).
+  void pause(std::chrono::milliseconds delay) {
+    backoff.expires_after(delay);
+    backoff.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->accept();
+    });
+  }
+
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
-      auto s = std::make_shared<session>(
-          std::move(socket), routes,
-          session_limits{options.io_timeout, options.header_limit, options.body_limit});
-      {
-        std::lock_guard lock(mutex);
-        if (stopped) {
-          s->close();
-          return;
-        }
-        // Forget sessions that have ended, so the list stays as long as the live ones.
-        std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
-        sessions.push_back(s);
+    if (ec) {
+      // Out of descriptors (EMFILE/ENFILE) or memory: accepting again at once would only
+      // spin. Wait, growing the pause up to a second, and log the first failure of a run.
+      if (accept_failures++ == 0) {
+        JETSTRAND_LOG(log, log_level::warning)
+            << "accept failed: " << ec.message() << "; retrying with back-off";
       }
-      s->start();
+      return pause(std::chrono::milliseconds(std::min<std::uint64_t>(1000, 10u << std::min(accept_failures, 7u))));
     }
+    if (accept_failures) {
+      JETSTRAND_LOG(log, log_level::info) << "accepting again after " << accept_failures << " failed accepts";
+      accept_failures = 0;
+    }
+    auto s = std::make_shared<session>(
+        std::move(socket), routes,
+        session_limits{options.io_timeout, options.header_limit, options.body_limit});
+    {
+      std::lock_guard lock(mutex);
+      if (stopped) {
+        s->close();
+        return;
+      }
+      sessions.push_back(s);
+    }
+    s->start();
     accept();
+  }
+
+  // Sessions still alive; forgets the ones that ended, so the list stays as long as these.
+  std::size_t live_sessions() {
+    std::lock_guard lock(mutex);
+    std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+    return sessions.size();
   }
 
   boost::asio::any_io_executor executor;
   server_options options;
   std::shared_ptr<router> routes;
   boost::asio::ip::tcp::acceptor acceptor;
+  boost::asio::steady_timer backoff;
+  logger log;
+  unsigned accept_failures = 0;  // in a row; on the acceptor's strand
+  bool at_cap = false;           // on the acceptor's strand
   std::mutex mutex;
   bool stopped = false;
   std::vector<std::weak_ptr<session>> sessions;
@@ -84,6 +139,7 @@ void server::stop() {
   boost::asio::post(state_->acceptor.get_executor(), [s = state_] {
     boost::system::error_code ignored;
     s->acceptor.close(ignored);
+    s->backoff.cancel();
   });
   for (auto& w : sessions) {
     if (auto s = w.lock()) s->close();

@@ -8,9 +8,54 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <vector>
+
 namespace jetstrand::net {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+
+namespace {
+
+std::string_view trimmed(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+// RFC 9112 §6.1/§6.3: a request whose Transfer-Encoding does not end in one `chunked`, or
+// that has both it and Content-Length, has no trustworthy end; a server that guessed would
+// let a second request hide in the body (request smuggling).
+bool ambiguous_framing(const http::fields& h) {
+  std::vector<std::string_view> codings;
+  bool any = false;
+  for (const auto& f : h) {
+    if (f.name() != http::field::transfer_encoding) continue;
+    any = true;
+    std::string_view v = f.value();
+    while (true) {
+      auto comma = v.find(',');
+      codings.push_back(trimmed(v.substr(0, comma)));
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  if (!any) return false;
+  if (h.count(http::field::content_length) > 0) return true;
+  std::size_t chunked = 0;
+  for (auto c : codings) chunked += iequals(c, "chunked");
+  return chunked != 1 || !iequals(codings.back(), "chunked");
+}
 
 session::session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const router> r,
                  session_limits limits)
@@ -63,6 +108,14 @@ void session::on_read(beast::error_code ec, std::size_t) {
       what = "request header over " + std::to_string(limits_.header_limit) + " bytes";
     }
     write(make_error_response(make_http_error(status, jet_errc::invalid_parameter, what), 11, false));
+    return;
+  }
+  if (ambiguous_framing(parser_->get().base())) {
+    write(make_error_response(
+        make_http_error(400, jet_errc::invalid_parameter,
+                        "ambiguous framing: Transfer-Encoding must end in one \"chunked\" and comes "
+                        "without Content-Length"),
+        11, false));
     return;
   }
   current_ = std::make_shared<const request>(parser_->release());

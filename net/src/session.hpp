@@ -24,6 +24,10 @@
 
 namespace jetstrand::net {
 
+// True when a request's Transfer-Encoding/Content-Length leave its end in doubt (answered
+// 400, connection closed).
+bool ambiguous_framing(const boost::beast::http::fields& h);
+
 struct session_limits {
   std::chrono::milliseconds io_timeout;
   std::size_t header_limit;

@@ -231,6 +231,40 @@ BOOST_AUTO_TEST_CASE(end_results_and_errors) {
   BOOST_TEST((r == end_result::aborted));
 }
 
+BOOST_AUTO_TEST_CASE(full_backup_that_did_not_copy_every_database_ends_aborted) {
+  auto ctx = running();
+  ctx.database_files = {"d.jdb"};
+  backup_state s;
+  end_result r;
+  // d.jdb never opened: log-info and a normal end still make it aborted.
+  BOOST_TEST_REQUIRE(!s.begin(0, ctx));
+  BOOST_TEST_REQUIRE(!s.log_info([] { return 7u; }));
+  BOOST_TEST(!s.end(end_normal, r));
+  BOOST_TEST((r == end_result::aborted));
+  // Opened and read, but closed before its end: aborted.
+  BOOST_TEST_REQUIRE(!s.begin(0, ctx));
+  std::uint32_t h = 0;
+  BOOST_TEST_REQUIRE(!s.open("d.jdb", lookup, h));
+  s.note_read(h, 4096);
+  BOOST_TEST(!s.close(h));
+  BOOST_TEST_REQUIRE(!s.log_info([] { return 7u; }));
+  BOOST_TEST(!s.end(end_normal, r));
+  BOOST_TEST((r == end_result::aborted));
+  // Read to its end: completed.
+  BOOST_TEST_REQUIRE(!s.begin(0, ctx));
+  BOOST_TEST_REQUIRE(!s.open("d.jdb", lookup, h));
+  s.note_read(h, 3 * 4096);
+  BOOST_TEST(!s.close(h));
+  BOOST_TEST_REQUIRE(!s.log_info([] { return 7u; }));
+  BOOST_TEST(!s.end(end_normal, r));
+  BOOST_TEST((r == end_result::completed));
+  // An incremental copies no database and still completes.
+  BOOST_TEST_REQUIRE(!s.begin(backup_incremental, ctx));
+  BOOST_TEST_REQUIRE(!s.log_info([] { return 8u; }));
+  BOOST_TEST(!s.end(end_normal, r));
+  BOOST_TEST((r == end_result::completed));
+}
+
 BOOST_AUTO_TEST_CASE(stop_then_end_is_aborted_and_clears_everything) {
   auto s = in_log_phase();
   std::uint32_t h = 0;

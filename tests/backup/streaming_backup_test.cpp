@@ -1,9 +1,11 @@
 // The streaming backup through its public async API: the whole sequence, the seed
 // statements S1-S9, caller cancellation, terminate interplay, and stops during reads.
 #include "support/backup_helpers.hpp"
+#include "support/on_strand.hpp"
 
 #include "jetstrand/backup/streaming_backup.hpp"
 #include "jetstrand/error.hpp"
+#include "storage/instance_storage.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -11,6 +13,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <future>
 #include <random>
 #include <set>
 
@@ -111,7 +114,7 @@ BOOST_AUTO_TEST_CASE(full_sequence_completes_and_records_the_backup) {
   BOOST_TEST(db.size() % 4096 == 0u);
   auto [lec, range] = f.log_info();
   BOOST_TEST_REQUIRE(!lec);
-  BOOST_TEST(range.generation_low <= range.generation_high);
+  BOOST_TEST(range.generation_low < range.generation_high);  // log-info rolled: never empty
   for (const auto& log : range.files) f.copy(log);
   auto [tec, doomed] = async_truncate_log_info(f.inst, test::wait).get();
   BOOST_TEST(!tec);
@@ -163,6 +166,7 @@ BOOST_AUTO_TEST_CASE(status_follows_every_file_and_shows_the_stop) {
   // A stop: the file being copied shows -801, the backup shows the stop.
   auto [o2, log_h, log_size] = f.open(range.files.front());
   BOOST_TEST_REQUIRE(!o2);
+  BOOST_TEST_REQUIRE(range.files.size() >= 1u);
   BOOST_TEST(!f.stop());
   BOOST_TEST((f.read(log_h, part).first == jet_errc::backup_abort_by_server));
   s = status();
@@ -172,6 +176,30 @@ BOOST_AUTO_TEST_CASE(status_follows_every_file_and_shows_the_stop) {
   BOOST_TEST(s->files[1].error == -801);
   BOOST_TEST(!f.close(log_h));
   BOOST_TEST((status()->files[1].state == file_state::failed));  // stays visible
+  BOOST_TEST((f.end().second == end_result::aborted));
+  BOOST_TEST(!status().has_value());
+}
+
+// S7: every file open at the stop fails with -801, also one nobody was reading at that
+// moment (a download waiting on a slow client).
+BOOST_AUTO_TEST_CASE(every_file_open_at_a_stop_shows_failed_with_801) {
+  backup_fixture f;
+  auto status = [&] { return std::get<1>(async_backup_status(f.inst, test::wait).get()); };
+  BOOST_TEST_REQUIRE(!f.begin());
+  auto [o1, h1, s1] = f.open("d.jdb");
+  auto [o2, h2, s2] = f.open("d.jdb");
+  BOOST_TEST_REQUIRE((!o1 && !o2));
+  std::vector<char> part(8192);
+  BOOST_TEST_REQUIRE(!f.read(h1, part).first);  // read once, then idle: no read in flight
+  BOOST_TEST(!f.stop());
+  auto s = status();
+  BOOST_TEST_REQUIRE(s.has_value());
+  BOOST_TEST_REQUIRE(s->files.size() == 1u);
+  BOOST_TEST((s->files[0].state == file_state::failed));
+  BOOST_TEST(s->files[0].error == -801);
+  BOOST_TEST(!f.close(h1));
+  BOOST_TEST(!f.close(h2));
+  BOOST_TEST((status()->files[0].state == file_state::failed));
   BOOST_TEST((f.end().second == end_result::aborted));
   BOOST_TEST(!status().has_value());
 }
@@ -364,6 +392,101 @@ BOOST_AUTO_TEST_CASE(open_files_are_limited) {
 // S9 and the headline: stops from another thread at random moments while N read chains run
 // over a database being written to. Every chain completes exactly once, with -801 if the
 // stop caught it; end gives aborted; the next backup completes.
+
+// begin → end(abort) → begin sent at once, the first begin still checkpointing: every call
+// completes exactly once with its own result, and only the open backup pins anything.
+BOOST_AUTO_TEST_CASE(begin_end_begin_at_once_each_completes_once_with_its_own_result) {
+  backup_fixture f;
+  // A completed full backup first, so the third call may also be an incremental.
+  BOOST_TEST_REQUIRE(!f.begin());
+  f.copy("d.jdb");
+  BOOST_TEST_REQUIRE(!f.log_info().first);
+  BOOST_TEST_REQUIRE((f.end().second == end_result::completed));
+  for (unsigned third : {0u, unsigned(backup_incremental)}) {
+    for (int round = 0; round < 10; ++round) {
+      // Dirty pages, so the first begin's checkpoint has writes and syncs to do.
+      for (int i = 0; i < 50; ++i) {
+        BOOST_TEST_REQUIRE(!std::get<0>(f.inst->async_put("d", "r" + std::to_string(i), std::string(300, 'r'), test::wait).get()));
+      }
+      struct once {
+        std::atomic<int> calls{0};
+        std::promise<std::pair<error_code, backup_status>> result;
+      };
+      once first, second;
+      std::atomic<int> end_calls{0};
+      std::promise<std::pair<error_code, end_result>> ended;
+      auto record = [](once& o) {
+        return [&o](error_code ec, backup_status s) {
+          if (o.calls++ == 0) o.result.set_value({ec, std::move(s)});
+        };
+      };
+      async_begin_backup_with_status(f.inst, 0, record(first));
+      async_end_backup(f.inst, end_abort, [&](error_code ec, end_result r) {
+        if (end_calls++ == 0) ended.set_value({ec, r});
+      });
+      async_begin_backup_with_status(f.inst, third, record(second));
+      auto first_result = first.result.get_future();
+      BOOST_TEST_REQUIRE((first_result.wait_for(std::chrono::seconds(10)) == std::future_status::ready),
+                         "the first begin never completed");
+      auto [ec1, s1] = first_result.get();
+      BOOST_TEST(!ec1, ec1.message());
+      BOOST_TEST((s1.state == backup_phase::ended));  // its backup was ended before it completed
+      BOOST_TEST(s1.files.empty());
+      auto [eec, er] = ended.get_future().get();
+      BOOST_TEST(!eec);
+      BOOST_TEST((er == end_result::aborted));
+      auto [ec2, s2] = second.result.get_future().get();
+      BOOST_TEST_REQUIRE(!ec2, ec2.message());
+      BOOST_TEST(s2.incremental == (third == backup_incremental));
+      if (third == backup_incremental) {
+        BOOST_TEST((s2.state == backup_phase::logs));
+        // An incremental pins nothing and names no database.
+        BOOST_TEST(s2.files.empty());
+      } else {
+        BOOST_TEST((s2.state == backup_phase::databases));
+        BOOST_TEST(s2.files.size() == 1u);
+      }
+      BOOST_TEST_REQUIRE(!f.end(end_abort).first);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      BOOST_TEST(first.calls.load() == 1);
+      BOOST_TEST(second.calls.load() == 1);
+      BOOST_TEST(end_calls.load() == 1);
+      // Nothing stays pinned once both backups have ended (the first never pinned).
+      auto pins = test::on_strand(f.inst, [&] { return f.inst->storage()->find("d")->pin_count(); });
+      BOOST_TEST(pins == 0);
+    }
+  }
+}
+
+// end while a read is still in the kernel, then begin at once: the first backup's pin is
+// released when that read lands, not lost (a lost pin keeps freed pages held for good).
+BOOST_AUTO_TEST_CASE(pins_are_released_when_their_backup_ends_with_reads_in_flight) {
+  backup_fixture f;
+  for (int round = 0; round < 20; ++round) {
+    BOOST_TEST_REQUIRE(!f.begin());
+    auto [oec, h, size] = f.open("d.jdb");
+    BOOST_TEST_REQUIRE(!oec);
+    std::vector<char> buf(1 << 20);
+    std::promise<void> read_done;
+    async_read_file(f.inst, h, boost::asio::buffer(buf), [&](error_code, std::size_t) { read_done.set_value(); });
+    std::promise<void> end_done;
+    async_end_backup(f.inst, end_abort, [&](error_code, end_result) { end_done.set_value(); });
+    std::promise<error_code> begun;
+    async_begin_backup(f.inst, 0, [&](error_code ec) { begun.set_value(ec); });
+    read_done.get_future().get();
+    end_done.get_future().get();
+    BOOST_TEST_REQUIRE(!begun.get_future().get());
+    BOOST_TEST_REQUIRE(!f.end(end_abort).first);
+  }
+  // Every read has landed within a few milliseconds; then no pin may remain.
+  int pins = -1;
+  for (int i = 0; i < 500 && pins != 0; ++i) {
+    pins = test::on_strand(f.inst, [&] { return f.inst->storage()->find("d")->pin_count(); });
+    if (pins) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  BOOST_TEST(pins == 0);
+}
+
 BOOST_AUTO_TEST_CASE(stop_during_reads_from_another_thread) {
   backup_fixture f;
   std::atomic<bool> writing{true};

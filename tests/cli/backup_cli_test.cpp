@@ -1,6 +1,7 @@
 // Black-box: `jetstrand backup`, `restore` and `verify` against a running `jetstrand serve`.
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
+#include "support/pseudo_terminal.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -103,27 +104,120 @@ BOOST_AUTO_TEST_CASE(backup_during_writes_then_restore_and_serve) {
   BOOST_TEST(err.find("-1086") != std::string::npos, err);
 }
 
-BOOST_AUTO_TEST_CASE(a_backup_that_cannot_complete_leaves_a_marked_directory) {
+// A backup the server refuses, or cannot be reached for, creates nothing at the target: a
+// retry into the same place then just works.
+BOOST_AUTO_TEST_CASE(a_refused_backup_creates_nothing_and_says_why) {
   jetstrand::test::temp_dir dir;
+  const auto set = (dir / "set").string();
+  std::string out, err;
+  {
+    // Nobody listens: connection refused, with a hint.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+    const auto port = a.local_endpoint().port();
+    a.close();
+    BOOST_TEST(run({"backup", "--url", "http://127.0.0.1:" + std::to_string(port), "--out", set}, &out, &err) == 1);
+    BOOST_TEST(err.find("jetstrand serve") != std::string::npos, err);
+    BOOST_TEST(!fs::exists(set));
+  }
   server s(dir / "data");
   http_client c(s.port);
-  // Another backup is open: begin fails with -505, the set is marked and says why.
+  // Another backup is open: begin fails with -505.
   BOOST_TEST_REQUIRE(c.request(http::verb::post, "/v1/instances/default/backup").result_int() == 201u);
-  std::string out, err;
-  BOOST_TEST(run({"backup", "--url", s.url, "--out", (dir / "set").string()}, &out, &err) == 1);
+  BOOST_TEST(run({"backup", "--url", s.url, "--out", set}, &out, &err) == 1);
   BOOST_TEST(err.find("-505") != std::string::npos, err);
-  BOOST_TEST(err.find("INCOMPLETE") != std::string::npos, err);
-  std::ifstream marker(dir / "set" / "INCOMPLETE");
-  std::string reason((std::istreambuf_iterator<char>(marker)), {});
-  BOOST_TEST(reason.find("-505") != std::string::npos, reason);
-  BOOST_TEST(run({"verify", (dir / "set").string()}, &out, &err) == 1);
-  BOOST_TEST(err.find("-615") != std::string::npos, err);
+  BOOST_TEST(!fs::exists(set));
   // The other backup was not touched by the failed one.
   BOOST_TEST(json_of(c.request(http::verb::get, "/v1/instances/default/backup")).at("state").as_string() == "databases");
   BOOST_TEST(c.request(http::verb::delete_, "/v1/instances/default/backup?mode=abort").result_int() == 200u);
-  // A directory with something in it is never used.
-  BOOST_TEST(run({"backup", "--url", s.url, "--out", (dir / "set").string()}, &out, &err) == 1);
+  // An instance that is not there.
+  BOOST_TEST(run({"backup", "--url", s.url, "--instance", "nope", "--out", set}, &out, &err) == 1);
+  BOOST_TEST(err.find("404") != std::string::npos, err);
+  BOOST_TEST(!fs::exists(set));
+  // Now it works, into the same place.
+  BOOST_TEST(run({"backup", "--url", s.url, "--out", set}, &out, &err) == 0, err);
+  BOOST_TEST(out.find("1 file, ") != std::string::npos, out);  // one database, no logs: "1 file"
+  BOOST_TEST(out.find("gen-") != std::string::npos, out);      // log range as file names
+  // A directory with something in it is never used, and the server is not even asked.
+  BOOST_TEST(run({"backup", "--url", s.url, "--out", set}, &out, &err) == 1);
   BOOST_TEST(err.find("not empty") != std::string::npos, err);
+}
+
+BOOST_AUTO_TEST_CASE(a_token_server_says_whether_the_token_is_missing_or_wrong) {
+  jetstrand::test::temp_dir dir;
+  child_process p({binary, "serve", "--listen", "127.0.0.1:0", "--data", (dir / "data").string(), "--token", "t0k"});
+  auto m = p.wait_for_stdout(R"(serving http://127\.0\.0\.1:(\d+))");
+  BOOST_TEST_REQUIRE(m.has_value(), p.err());
+  const std::string url = "http://127.0.0.1:" + *m;
+  std::string out, err;
+  BOOST_TEST(run({"backup", "--url", url, "--out", (dir / "a").string()}, &out, &err) == 1);
+  BOOST_TEST(err.find("needs a token") != std::string::npos, err);
+  BOOST_TEST(run({"backup", "--url", url, "--out", (dir / "a").string(), "--token", "bad"}, &out, &err) == 1);
+  BOOST_TEST(err.find("not this server's") != std::string::npos, err);
+  BOOST_TEST(!fs::exists(dir / "a"));
+  BOOST_TEST(run({"backup", "--url", url, "--out", (dir / "a").string(), "--token", "t0k"}, &out, &err) == 0, err);
+  p.signal(SIGTERM);
+  BOOST_TEST(p.wait() == 0);
+}
+
+// A server that accepts the connection and never answers: each step gives up after
+// --timeout, and Ctrl-C does not wait for it.
+BOOST_AUTO_TEST_CASE(a_server_that_never_answers_times_out_and_ctrl_c_ends_the_wait) {
+  jetstrand::test::temp_dir dir;
+  boost::asio::io_context io;
+  // The kernel completes the handshake from the backlog; nobody ever reads or answers.
+  boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  std::string out, err;
+  BOOST_TEST(run({"backup", "--url", url, "--out", (dir / "a").string(), "--timeout", "0.5"}, &out, &err) == 1);
+  BOOST_TEST(err.find("timed out") != std::string::npos, err);
+  BOOST_TEST(!fs::exists(dir / "a"));
+  // Default timeout (30 s): SIGINT ends it long before that, twice over.
+  for (int i = 0; i < 2; ++i) {
+    child_process p({binary, "backup", "--url", url, "--out", (dir / "b").string()});
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    p.signal(SIGINT);
+    BOOST_TEST(p.wait(std::chrono::seconds(10)) == 130, p.err());
+    BOOST_TEST(p.err().find("interrupted by SIGINT") != std::string::npos, p.err());
+  }
+  BOOST_TEST(!fs::exists(dir / "b"));
+}
+
+// On a terminal the progress line is redrawn in place and never wider than the terminal
+// (a wider one wraps, and every redraw becomes a new line).
+BOOST_AUTO_TEST_CASE(progress_fits_a_narrow_terminal) {
+  jetstrand::test::temp_dir dir;
+  server s(dir / "data");
+  {
+    http_client c(s.port);
+    for (int i = 0; i < 300; ++i) {
+      BOOST_TEST_REQUIRE(c.request(http::verb::put, keys + "k" + std::to_string(i), std::string(500, 'v')).result_int() == 200u);
+    }
+  }
+  for (unsigned short columns : {40, 50, 80}) {
+    const auto set = dir / ("set-" + std::to_string(columns));
+    auto [rc, screen] = jetstrand::test::run_in_terminal(
+        {binary, "backup", "--url", s.url, "--out", set.string()}, columns);
+    BOOST_TEST_REQUIRE(rc == 0, screen);
+    // Every piece between carriage returns and newlines, without the clear-to-end-of-line.
+    std::string piece;
+    std::size_t redraws = 0;
+    for (char ch : screen + "\n") {
+      if (ch == '\r' || ch == '\n') {
+        if (ch == '\r') ++redraws;
+        auto k = piece.find("\033[K");
+        if (k != std::string::npos) piece.erase(k, 3);
+        // Progress lines only (the final summary on stdout is an ordinary line).
+        if (piece.find('%') != std::string::npos)
+          BOOST_TEST(piece.size() < columns, "a " << piece.size() << "-column line on a " << columns << "-column terminal: " << piece);
+        piece.clear();
+      } else {
+        piece += ch;
+      }
+    }
+    BOOST_TEST(redraws > 0u, screen);
+    BOOST_TEST(screen.find("% ") != std::string::npos, screen);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(ctrl_c_ends_the_backup_with_abort_on_the_server) {

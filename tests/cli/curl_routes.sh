@@ -38,43 +38,47 @@ auth=(-H "Authorization: Bearer t0k")
 i=/v1/instances/default
 
 expect 200 GET /healthz
-expect 200 GET /metrics
-expect 200 GET /v1/instances
+expect 401 GET /metrics
+expect 200 GET /metrics "${auth[@]}"
+expect 401 GET /v1/instances
+expect 200 GET /v1/instances "${auth[@]}"
 expect 401 POST /v1/instances -d '{"name":"b"}'
 expect 401 POST /v1/instances -d '{"name":"b"}' -H "Authorization: Bearer wrong"
 expect 201 POST /v1/instances -d '{"name":"b"}' "${auth[@]}"
 expect 400 POST /v1/instances -d '{"name":' "${auth[@]}"
 expect 400 POST /v1/instances -d '{"name":"a/b"}' "${auth[@]}"
 expect 409 POST /v1/instances -d '{"name":"b"}' "${auth[@]}"
-expect 200 GET /v1/instances/b
+expect 200 GET /v1/instances/b "${auth[@]}"
 expect 200 DELETE "/v1/instances/b?mode=complete" "${auth[@]}"
-expect 404 GET /v1/instances/b
+expect 404 GET /v1/instances/b "${auth[@]}"
 expect 201 POST $i/databases -d '{"name":"d2"}' "${auth[@]}"
 expect 200 PUT $i/databases/default/keys/k1 --data-binary 'v1' "${auth[@]}"
-expect 200 GET $i/databases/default/keys/k1
-expect 404 GET $i/databases/default/keys/missing
-expect 404 GET $i/databases/nope/keys/k1
-expect 400 GET "$i/databases/default/keys/%2e%2e"
-expect 400 GET "/v1/instances/%2e%2e"
+expect 401 GET $i/databases/default/keys/k1
+expect 200 GET $i/databases/default/keys/k1 "${auth[@]}"
+expect 404 GET $i/databases/default/keys/missing "${auth[@]}"
+expect 404 GET $i/databases/nope/keys/k1 "${auth[@]}"
+expect 400 GET "$i/databases/default/keys/%2e%2e" "${auth[@]}"
+expect 400 GET "/v1/instances/%2e%2e" "${auth[@]}"
 expect 200 DELETE $i/databases/default/keys/k1 "${auth[@]}"
-expect 409 GET $i/backup
+expect 409 GET $i/backup "${auth[@]}"
 expect 201 POST $i/backup -d '{"incremental":false}' "${auth[@]}"
 expect 409 POST $i/backup "${auth[@]}"
-expect 200 GET $i/backup
-expect 200 GET $i/backup/attach-info
-expect 200 GET $i/backup/files/default.jdb
-expect 206 GET $i/backup/files/default.jdb -H "Range: bytes=10-"
-expect 416 GET $i/backup/files/default.jdb -H "Range: bytes=-5"
-expect 404 GET $i/backup/files/nope.jdb
+expect 200 GET $i/backup "${auth[@]}"
+expect 200 GET $i/backup/attach-info "${auth[@]}"
+expect 401 GET $i/backup/files/default.jdb
+expect 200 GET $i/backup/files/default.jdb "${auth[@]}"
+expect 206 GET $i/backup/files/default.jdb -H "Range: bytes=10-" "${auth[@]}"
+expect 416 GET $i/backup/files/default.jdb -H "Range: bytes=-5" "${auth[@]}"
+expect 404 GET $i/backup/files/nope.jdb "${auth[@]}"
 expect 200 POST $i/backup/log-info "${auth[@]}"
-expect 200 GET $i/backup/truncate-log-info
+expect 200 GET $i/backup/truncate-log-info "${auth[@]}"
 expect 409 POST $i/backup/truncate-log "${auth[@]}"
 expect 200 POST $i/backup/stop "${auth[@]}"
-expect 409 GET $i/backup/attach-info
+expect 409 GET $i/backup/attach-info "${auth[@]}"
 expect 200 DELETE "$i/backup?mode=normal" "${auth[@]}"
 expect 409 POST /v1/backup/stop "${auth[@]}"
 expect 405 PUT /v1/instances "${auth[@]}"
-expect 404 GET /v2/nothing
+expect 404 GET /v2/nothing "${auth[@]}"
 # Bad input: oversized header, oversized body, a broken request line; the server stays up.
 expect 431 GET /healthz -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)"
 head -c 2000000 /dev/zero >"$dir/big"

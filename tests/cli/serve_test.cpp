@@ -64,6 +64,57 @@ BOOST_AUTO_TEST_CASE(second_server_on_the_same_data_is_refused) {
   BOOST_TEST(first.wait() == 0);
 }
 
+// An instance made over HTTP is there again after a restart (and after a crash), with its data.
+BOOST_AUTO_TEST_CASE(a_restart_opens_every_instance_in_the_data_directory) {
+  jetstrand::test::temp_dir dir;
+  auto start = [&] {
+    auto p = std::make_unique<child_process>(serve_args(dir));
+    auto port = p->wait_for_stdout(R"(serving http://127\.0\.0\.1:(\d+))");
+    BOOST_TEST_REQUIRE(port.has_value(), p->err());
+    return std::pair{std::move(p), static_cast<unsigned short>(std::stoi(*port))};
+  };
+  {
+    auto [p, port] = start();
+    http_client c(port);
+    BOOST_TEST(c.request(http::verb::post, "/v1/instances", R"({"name":"shop"})").result_int() == 201u);
+    BOOST_TEST(c.request(http::verb::post, "/v1/instances/shop/databases", R"({"name":"orders"})").result_int() == 201u);
+    BOOST_TEST(c.request(http::verb::put, "/v1/instances/shop/databases/orders/keys/o1", "42").result_int() == 200u);
+    p->signal(SIGTERM);
+    BOOST_TEST(p->wait() == 0, p->err());
+  }
+  for (int crash : {0, 1}) {
+    auto [p, port] = start();
+    BOOST_TEST(p->out().find("opened instance shop") != std::string::npos, p->out());
+    {
+      http_client c(port);
+      auto list = jetstrand::test::json_of(c.request(http::verb::get, "/v1/instances")).at("instances").as_array();
+      BOOST_TEST_REQUIRE(list.size() == 2u);
+      BOOST_TEST(list[0].at("name").as_string() == "default");
+      BOOST_TEST(list[1].at("name").as_string() == "shop");
+      auto r = c.request(http::verb::get, "/v1/instances/shop/databases/orders/keys/o1");
+      BOOST_TEST(r.result_int() == 200u);
+      BOOST_TEST(r.body() == "42");
+    }
+    p->signal(crash ? SIGKILL : SIGTERM);
+    p->wait();
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_busy_port_is_named_without_library_noise) {
+  jetstrand::test::temp_dir dir;
+  child_process first(serve_args(dir));
+  auto port = first.wait_for_stdout(R"(serving http://127\.0\.0\.1:(\d+))");
+  BOOST_TEST_REQUIRE(port.has_value());
+  jetstrand::test::temp_dir other;
+  child_process second({binary, "serve", "--listen", "127.0.0.1:" + *port, "--data", (other.path() / "data").string()});
+  BOOST_TEST(second.wait() == 1);
+  BOOST_TEST(second.err().find("cannot listen on 127.0.0.1:" + *port) != std::string::npos, second.err());
+  BOOST_TEST(second.err().find("--listen") != std::string::npos, second.err());
+  BOOST_TEST(second.err().find("/usr/include") == std::string::npos, second.err());
+  first.signal(SIGTERM);
+  BOOST_TEST(first.wait() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(help_is_printed_and_exits_zero) {
   for (auto args : {std::vector<std::string>{binary, "--help"},
                     std::vector<std::string>{binary, "serve", "--help"}}) {

@@ -4,6 +4,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
+
 using namespace jetstrand;
 using jetstrand::test::engine_fixture;
 using boost::system::error_code;
@@ -23,6 +25,52 @@ engine_options one() {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(engine_modes)
+
+// A new engine on the same data directory opens every instance it finds, in name order,
+// with its data; registered ones are left alone.
+BOOST_AUTO_TEST_CASE(open_instances_finds_every_instance_directory) {
+  engine_fixture f(multi());
+  for (auto name : {"b", "a"}) {
+    auto inst = f.create(name);
+    BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("d", test::wait).get()));
+    BOOST_TEST_REQUIRE(!std::get<0>(inst->async_put("d", "k", name, test::wait).get()));
+  }
+  std::filesystem::create_directories(f.dir.path() / "data" / "not-an-instance");
+  std::filesystem::create_directories(f.dir.path() / "data" / "bad name" / "logs");
+  BOOST_TEST_REQUIRE(!std::get<0>(f.eng->async_shutdown(test::wait).get()));
+
+  auto opts = multi();
+  opts.data_dir = f.dir.path() / "data";
+  f.eng = std::make_unique<engine>(f.io.get_executor(), opts);
+  f.create("a");  // registered already: skipped
+  auto [ec, report] = f.eng->async_open_instances(test::wait).get();
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST_REQUIRE(report.opened.size() == 1u);
+  BOOST_TEST(report.opened[0]->name() == "b");
+  BOOST_TEST(f.eng->instances().size() == 2u);
+  auto [gec, value] = report.opened[0]->async_get("d", "k", test::wait).get();
+  BOOST_TEST(!gec);
+  BOOST_TEST(value == "b");
+  // Nothing new: nothing opened.
+  auto [ec2, again] = f.eng->async_open_instances(test::wait).get();
+  BOOST_TEST(!ec2);
+  BOOST_TEST(again.opened.empty());
+}
+
+BOOST_AUTO_TEST_CASE(open_instances_in_one_instance_mode_refuses_a_second) {
+  engine_fixture f(multi());
+  f.create("a");
+  f.create("b");
+  BOOST_TEST_REQUIRE(!std::get<0>(f.eng->async_shutdown(test::wait).get()));
+  auto opts = one();
+  opts.data_dir = f.dir.path() / "data";
+  f.eng = std::make_unique<engine>(f.io.get_executor(), opts);
+  auto [ec, report] = f.eng->async_open_instances(test::wait).get();
+  BOOST_TEST((ec == jet_errc::running_in_one_instance_mode), ec.message());
+  BOOST_TEST(report.failed == "b");
+  BOOST_TEST_REQUIRE(report.opened.size() == 1u);
+  BOOST_TEST(report.opened[0]->name() == "a");
+}
 
 BOOST_AUTO_TEST_CASE(multi_instance_default_maximum_is_16) {
   BOOST_TEST(engine_options{}.max_instances == 16u);

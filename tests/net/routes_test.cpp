@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(legacy_stop_in_one_instance_mode) {
   BOOST_TEST(json_of(c.request(verb::delete_, inst_a + "/backup")).at("result").as_string() == "aborted");
 }
 
-BOOST_AUTO_TEST_CASE(token_guards_every_mutating_call) {
+BOOST_AUTO_TEST_CASE(token_guards_every_route_but_healthz) {
   net::server_options o;
   o.token = "s3cret";
   routes_fixture f(o);
@@ -208,15 +208,72 @@ BOOST_AUTO_TEST_CASE(token_guards_every_mutating_call) {
   BOOST_TEST(r.result_int() == 401u);
   BOOST_TEST(r[http::field::www_authenticate] == "Bearer");
   check_error_body(r, -1003);
+  // The message says whether the token was missing or wrong.
+  BOOST_TEST(json_of(r).at("error").at("message").as_string().find("needs a token") != std::string::npos);
   f.token = "wrong";
-  BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 401u);
+  r = f.req(verb::post, "/v1/instances", R"({"name":"a"})");
+  BOOST_TEST(r.result_int() == 401u);
+  BOOST_TEST(json_of(r).at("error").at("message").as_string().find("not this server's") != std::string::npos);
   BOOST_TEST(f.req(verb::post, "/v1/backup/stop").result_int() == 401u);
   f.token = "s3cret";
   BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::put, inst_a + "/databases", R"({"name":"d"})").result_int() == 405u);
+  BOOST_TEST(f.req(verb::post, inst_a + "/databases", R"({"name":"d"})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::put, inst_a + "/databases/d/keys/k", "v").result_int() == 200u);
+  BOOST_TEST(f.req(verb::get, "/metrics").result_int() == 200u);
   f.token.clear();
-  BOOST_TEST(f.req(verb::get, "/v1/instances").result_int() == 200u);  // reads need none
+  // Reads are data too: values, listings, backup status and files, metrics.
+  for (const std::string& target : {std::string("/v1/instances"), inst_a, inst_a + "/databases",
+                                   inst_a + "/databases/d/keys/k", inst_a + "/backup",
+                                   inst_a + "/backup/attach-info", inst_a + "/backup/files/d.jdb",
+                                   std::string("/metrics")}) {
+    r = f.req(verb::get, target);
+    BOOST_TEST(r.result_int() == 401u, target);
+  }
   BOOST_TEST(f.req(verb::put, inst_a + "/databases/d/keys/k", "v").result_int() == 401u);
   BOOST_TEST(f.req(verb::delete_, inst_a).result_int() == 401u);
+  BOOST_TEST(f.req(verb::get, "/healthz").result_int() == 200u);
+  // Refusals are counted.
+  f.token = "s3cret";
+  BOOST_TEST(f.req(verb::get, "/metrics").body().find("jetstrand_http_auth_refused_total 13") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_open_leaves_only_metrics_and_healthz_open) {
+  net::server_options o;
+  o.token = "s3cret";
+  o.metrics_open = true;
+  routes_fixture f(o);
+  BOOST_TEST(f.req(verb::get, "/metrics").result_int() == 200u);
+  BOOST_TEST(f.req(verb::get, "/healthz").result_int() == 200u);
+  BOOST_TEST(f.req(verb::get, "/v1/instances").result_int() == 401u);
+}
+
+BOOST_AUTO_TEST_CASE(end_with_a_bad_mode_and_no_backup_is_520) {
+  routes_fixture f;
+  BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
+  auto r = f.req(verb::delete_, inst_a + "/backup?mode=bogus");
+  BOOST_TEST(r.result_int() == 409u);
+  check_error_body(r, -520);
+  BOOST_TEST(f.req(verb::post, inst_a + "/backup", R"({"incremental":false})").result_int() == 201u);
+  r = f.req(verb::delete_, inst_a + "/backup?mode=bogus");
+  BOOST_TEST(r.result_int() == 400u);
+  check_error_body(r, -1003);
+  BOOST_TEST(f.req(verb::delete_, inst_a + "/backup?mode=abort").result_int() == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_show_engine_figures_and_the_last_completed_backup) {
+  routes_fixture f;
+  BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::post, inst_a + "/backup", R"({"incremental":false})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::post, inst_a + "/backup/log-info").result_int() == 200u);
+  auto r = f.req(verb::delete_, inst_a + "/backup?mode=normal");
+  BOOST_TEST(json_of(r).at("result").as_string() == "completed");  // no database: nothing to copy
+  BOOST_TEST(f.req(verb::post, inst_a + "/databases", R"({"name":"d"})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::put, inst_a + "/databases/d/keys/k", "v").result_int() == 200u);
+  auto text = f.req(verb::get, "/metrics").body();
+  BOOST_TEST(text.find("jetstrand_backup_last_completed_timestamp_seconds{instance=\"a\"} ") != std::string::npos);
+  BOOST_TEST(text.find("jetstrand_commits_total{instance=\"a\"} 1") != std::string::npos);
+  BOOST_TEST(text.find("jetstrand_log_flushes_total{instance=\"a\"} ") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_methods_are_405_with_allow) {

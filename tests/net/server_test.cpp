@@ -5,6 +5,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <thread>
+
 using namespace jetstrand;
 using jetstrand::test::http_client;
 using jetstrand::test::server_fixture;
@@ -117,6 +123,131 @@ BOOST_AUTO_TEST_CASE(malformed_request_line_is_400_then_close) {
   BOOST_TEST(c.closed_by_server());
   http_client c2(f.port);
   BOOST_TEST(c2.request(http::verb::get, "/healthz").result_int() == 200u);
+}
+
+// Request smuggling: a request whose end is in doubt is refused and its connection closed,
+// so nothing hidden in its body is ever executed.
+BOOST_AUTO_TEST_CASE(ambiguous_framing_is_400_and_nothing_hidden_runs) {
+  server_fixture f;
+  const std::string hidden =
+      "POST /v1/instances HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 12\r\n\r\n{\"name\":\"z\"}";
+  for (const std::string te : {"xchunked", "gzip", "chunked, identity", "chunked, chunked"}) {
+    http_client c(f.port);
+    auto res = c.raw("POST /v1/instances HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
+                     "\r\n\r\n" + hidden);
+    BOOST_TEST(res.result_int() == 400u, te);
+    BOOST_TEST(c.closed_by_server(), te);
+  }
+  {  // chunked and Content-Length together
+    http_client c(f.port);
+    auto res = c.raw("POST /v1/instances HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden);
+    BOOST_TEST(res.result_int() == 400u);
+    BOOST_TEST(c.closed_by_server());
+  }
+  BOOST_TEST(f.eng->find_instance("z") == nullptr);
+  // A plain chunked body is fine.
+  http_client c(f.port);
+  auto res = c.raw("POST /v1/instances HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "c\r\n{\"name\":\"q\"}\r\n0\r\n\r\n");
+  BOOST_TEST(res.result_int() == 201u);
+  BOOST_TEST(f.eng->find_instance("q") != nullptr);
+}
+
+// Out of descriptors for a moment: requests fail while it lasts (the log cannot open a
+// generation, the acceptor cannot accept), and everything works again once they are back.
+BOOST_AUTO_TEST_CASE(descriptor_exhaustion_is_survived) {
+  server_fixture f;
+  http_client c(f.port);
+  const std::string inst = "/v1/instances/a";
+  BOOST_TEST(c.request(http::verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
+  BOOST_TEST(c.request(http::verb::post, inst + "/databases", R"({"name":"d"})").result_int() == 201u);
+  // Nothing committed yet: the first commit must create the log's first generation.
+
+  // A full backup's begin checkpoints (which opens files): before the outage.
+  BOOST_TEST(c.request(http::verb::post, inst + "/backup", R"({"incremental":false})").result_int() == 201u);
+  boost::asio::io_context io;  // its epoll descriptor, before the outage too
+  boost::asio::ip::tcp::socket late(io);
+  rlimit old{};
+  BOOST_TEST_REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+  rlimit low = old;
+  low.rlim_cur = std::min<rlim_t>(old.rlim_cur, 1024);
+  BOOST_TEST_REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::vector<int> hog;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) hog.push_back(fd);
+  BOOST_TEST_REQUIRE(errno == EMFILE);
+
+  // The first commit cannot create the log's generation; neither can log-info's roll.
+  auto r = c.request(http::verb::put, inst + "/databases/d/keys/k", "v1");
+  BOOST_TEST(r.result_int() == 500u);
+  r = c.request(http::verb::post, inst + "/backup/log-info");
+  BOOST_TEST(r.result_int() == 500u);
+  BOOST_TEST(c.request(http::verb::delete_, inst + "/backup?mode=abort").result_int() == 200u);
+  // One descriptor for a new client: the server has none left to accept it with.
+  ::close(hog.back());
+  hog.pop_back();
+  late.connect({boost::asio::ip::make_address_v4("127.0.0.1"), f.port});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // accepts fail meanwhile
+
+  for (int fd : hog) ::close(fd);
+  BOOST_TEST_REQUIRE(setrlimit(RLIMIT_NOFILE, &old) == 0);
+  // Writes and log-info work again, on the old connection and on the one that waited.
+  BOOST_TEST(c.request(http::verb::put, inst + "/databases/d/keys/k", "v2").result_int() == 200u);
+  BOOST_TEST(c.request(http::verb::post, inst + "/backup", R"({"incremental":false})").result_int() == 201u);
+  BOOST_TEST(c.request(http::verb::post, inst + "/backup/log-info").result_int() == 200u);
+  BOOST_TEST(c.request(http::verb::delete_, inst + "/backup?mode=abort").result_int() == 200u);
+  const std::string get = "GET " + inst + "/databases/d/keys/k HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(late, boost::asio::buffer(get));
+  boost::beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(late, buf, res);
+  BOOST_TEST(res.result_int() == 200u);
+  BOOST_TEST(res.body() == "v2");
+}
+
+// Reads one response within `limit` (Beast's timeouts apply to async operations only).
+boost::system::error_code read_within(boost::asio::io_context& io, boost::beast::tcp_stream& s,
+                                      http::response<http::string_body>& res,
+                                      std::chrono::milliseconds limit) {
+  static boost::beast::flat_buffer buf;
+  buf.clear();
+  boost::system::error_code result = boost::asio::error::would_block;
+  s.expires_after(limit);
+  http::async_read(s, buf, res, [&](boost::system::error_code ec, std::size_t) { result = ec; });
+  io.restart();
+  io.run();
+  return result;
+}
+
+// Past max_connections, new connections wait in the backlog until one closes.
+BOOST_AUTO_TEST_CASE(connection_cap_holds_new_connections_until_one_closes) {
+  net::server_options o;
+  o.max_connections = 2;
+  server_fixture f(o);
+  auto c1 = std::make_unique<http_client>(f.port);
+  http_client c2(f.port);
+  BOOST_TEST(c1->request(http::verb::get, "/healthz").result_int() == 200u);
+  BOOST_TEST(c2.request(http::verb::get, "/healthz").result_int() == 200u);
+
+  boost::asio::io_context io;
+  boost::beast::tcp_stream third(io);
+  third.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), f.port));
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(third, boost::asio::buffer(get));
+  http::response<http::string_body> res;
+  auto ec = read_within(io, third, res, std::chrono::milliseconds(300));
+  BOOST_TEST((ec == boost::beast::error::timeout), ec.message());  // not served while two are open
+  // A timed-out Beast stream is closed: a fourth connection waits the same way, then the
+  // first goes away and it is served.
+  boost::beast::tcp_stream fourth(io);
+  fourth.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), f.port));
+  boost::asio::write(fourth, boost::asio::buffer(get));
+  c1.reset();
+  http::response<http::string_body> res4;
+  ec = read_within(io, fourth, res4, std::chrono::seconds(10));
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(res4.result_int() == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(idle_connection_times_out) {

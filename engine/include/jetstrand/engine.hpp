@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -73,6 +74,21 @@ class engine {
   template <typename Token>
   auto async_create_instance(std::string_view name, Token&& token);
 
+  // What async_open_instances found.
+  struct open_report {
+    std::vector<std::shared_ptr<instance>> opened;  // newly registered, in name order
+    std::string failed;                             // the instance that failed, if one did
+  };
+  // Opens (and recovers) every instance directory under data_dir that is not registered
+  // yet, in name order, as async_create_instance does: a restart, a crash or a restore
+  // never hides an instance. An instance directory is a folder with a valid instance name
+  // holding a checkpoint, logs/ or databases/. Stops at the first failure (the error, with
+  // `failed` naming the instance; those opened before it stay open): for example -1032
+  // when another process holds it, -1080 for a second one in one-instance mode.
+  // void(error_code, open_report).
+  template <typename Token>
+  auto async_open_instances(Token&& token);
+
   // The registered instance of that name (in any state but terminated), or nullptr.
   std::shared_ptr<instance> find_instance(std::string_view name) const;
   // The registered instances, in name order.
@@ -88,6 +104,7 @@ class engine {
 
  private:
   void shutdown_all(std::function<void(boost::system::error_code)> done);
+  void open_instances(std::function<void(boost::system::error_code, open_report)> done);
 
   engine_options options_;
   std::unique_ptr<boost::asio::io_context> own_context_;
@@ -120,6 +137,14 @@ auto engine::async_create_instance(std::string_view name, Token&& token) {
           }
         });
       });
+}
+
+template <typename Token>
+auto engine::async_open_instances(Token&& token) {
+  return detail::async_on_strand<open_report>(executor_, std::forward<Token>(token),
+                                              [this](auto done) {
+                                                open_instances(detail::make_copyable(std::move(done)));
+                                              });
 }
 
 template <typename Token>

@@ -1,5 +1,7 @@
 #include "jetstrand/io/file_service.hpp"
 
+#include "io/posix.hpp"
+
 #include "io/blocking_pool.hpp"
 #include "io/pool_file.hpp"
 #include "io/uring_file.hpp"
@@ -62,18 +64,15 @@ file_service::~file_service() = default;
 
 file file_service::open(const std::filesystem::path& path, open_mode mode,
                         boost::system::error_code& ec) const {
-  int flags = O_CLOEXEC;
+  int flags = 0;
   switch (mode) {
     case open_mode::read_only: flags |= O_RDONLY; break;
     case open_mode::read_write: flags |= O_RDWR; break;
     case open_mode::create_read_write: flags |= O_RDWR | O_CREAT; break;
   }
-  int fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0) {
-    ec.assign(errno, boost::system::system_category());
-    return {};
-  }
-  ec.clear();
+  posix::unique_fd opened;
+  if ((ec = posix::open(path, flags, opened))) return {};
+  const int fd = opened.release();
   try {
     if (kind_ == backend_kind::io_uring) {
       return file(detail::make_uring_file(executor_, fd, pool_));

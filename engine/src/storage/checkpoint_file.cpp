@@ -1,14 +1,11 @@
 #include "storage/checkpoint_file.hpp"
 
+#include "io/posix.hpp"
+
 #include "jetstrand/crc32c.hpp"
 #include "jetstrand/error.hpp"
 #include "storage/byte_io.hpp"
 
-#include <cerrno>
-#include <fcntl.h>
-#include <fstream>
-#include <iterator>
-#include <unistd.h>
 
 namespace jetstrand::storage {
 namespace {
@@ -18,9 +15,12 @@ constexpr std::string_view magic = "JETSCKP1";
 std::optional<checkpoint_state> read_checkpoint(const std::filesystem::path& file,
                                                 boost::system::error_code& ec) {
   ec.clear();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string data;
+  if (auto rec = io::posix::read_file(file, data)) {
+    // No checkpoint yet is not an error; any other failure (out of descriptors) is.
+    if (rec != boost::system::errc::no_such_file_or_directory) ec = rec;
+    return std::nullopt;
+  }
   byte_reader r(data.data(), data.size());
   std::string m;
   std::uint32_t crc, count;
@@ -58,22 +58,8 @@ boost::system::error_code write_checkpoint(const std::filesystem::path& file,
   byte_writer(data).number(crc32c(body.data(), body.size()));
   data += body;
 
-  auto tmp = file;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return {errno, boost::system::system_category()};
-  bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-            ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok) return {err, boost::system::system_category()};
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return {errno, boost::system::system_category()};
-  int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
+  // A short write (disk full) is an error here, and so is every failed sync.
+  return io::posix::write_file_atomically(file, data);
 }
 
 }  // namespace jetstrand::storage

@@ -1,6 +1,7 @@
 #include "storage/database_file.hpp"
 
 #include "jetstrand/error.hpp"
+#include "io/posix.hpp"
 #include "storage/byte_io.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -15,42 +16,10 @@ namespace jetstrand::storage {
 namespace {
 
 using boost::system::error_code;
+namespace posix = io::posix;
 constexpr char magic[8] = {'J', 'E', 'T', 'S', 'T', 'R', 'D', 'B'};
 constexpr std::uint32_t format_version = 1;
 constexpr int read_attempts = 3;
-
-error_code system_error() { return {errno, boost::system::system_category()}; }
-
-// pread/pwrite until all `n` bytes moved: retries EINTR and short transfers; false on an
-// error or end of file.
-template <typename Syscall, typename Byte>
-bool transfer_exact(Syscall call, int fd, Byte* p, std::size_t n, std::uint64_t off) {
-  while (n > 0) {
-    ssize_t r = call(fd, p, n, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-    off += static_cast<std::uint64_t>(r);
-  }
-  return true;
-}
-
-bool read_exact(int fd, void* buf, std::size_t n, std::uint64_t off) {
-  return transfer_exact(::pread, fd, static_cast<char*>(buf), n, off);
-}
-
-bool write_exact(int fd, const void* buf, std::size_t n, std::uint64_t off) {
-  return transfer_exact(::pwrite, fd, static_cast<const char*>(buf), n, off);
-}
-
-void sync_directory(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
 
 // What open() needs before the tree: the header, page size and the tree's pages.
 struct loaded {
@@ -61,14 +30,11 @@ struct loaded {
 
 std::optional<loaded> load(int fd, error_code& ec) {
   std::vector<unsigned char> start(2 * max_page_size);
-  ssize_t got = ::pread(fd, start.data(), start.size(), 0);
-  if (got < 0) {
-    ec = system_error();
-    return std::nullopt;
-  }
+  std::size_t got = 0;
+  if ((ec = posix::read_at(fd, start.data(), start.size(), 0, got))) return std::nullopt;
   database_header h;
   std::uint32_t slot = 0;
-  if (!decode_headers(start.data(), static_cast<std::size_t>(got), h, slot)) {
+  if (!decode_headers(start.data(), got, h, slot)) {
     ec = jet_errc::read_verify_failure;
     return std::nullopt;
   }
@@ -79,9 +45,10 @@ std::optional<loaded> load(int fd, error_code& ec) {
       return nullptr;
     }
     for (int attempt = 0; attempt < read_attempts; ++attempt) {
-      if (!read_exact(fd, page.data(), page.size(),
-                      static_cast<std::uint64_t>(page_no) * h.page_size)) {
-        e = jet_errc::read_verify_failure;  // a page the header counts is missing
+      if (auto rec = posix::read_exact_at(fd, page.data(), page.size(),
+                                          static_cast<std::uint64_t>(page_no) * h.page_size)) {
+        // A page the header counts is missing (-1018), or the disk failed.
+        e = rec == jet_errc::disk_io ? error_code(jet_errc::read_verify_failure) : rec;
         return nullptr;
       }
       if (verify_page(page.data(), page.size(), page_no)) return page.data();
@@ -176,9 +143,9 @@ std::unique_ptr<database_file> database_file::create(const io::file_service& fil
     ec = jet_errc::invalid_parameter;
     return nullptr;
   }
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    ec = errno == EEXIST ? error_code(jet_errc::invalid_parameter) : system_error();
+  posix::unique_fd fd;
+  if ((ec = posix::open(path, O_RDWR | O_CREAT | O_EXCL, fd))) {
+    if (ec == boost::system::errc::file_exists) ec = jet_errc::invalid_parameter;
     return nullptr;
   }
   // An empty tree: one empty root leaf at page 2, written before the headers that name it.
@@ -195,17 +162,18 @@ std::unique_ptr<database_file> database_file::create(const io::file_service& fil
   auto h_old = h;
   h_old.seq = 0;
   auto slot1 = encode_header(h_old, 1);
-  bool ok = write_exact(fd, root.data(), page_size, 2 * page_size) &&
-            write_exact(fd, slot0.data(), page_size, 0) &&
-            write_exact(fd, slot1.data(), page_size, page_size) && ::fsync(fd) == 0;
-  if (!ok) {
-    ec = system_error();
-    ::close(fd);
-    std::filesystem::remove(path);
+  ec = posix::write_all_at(fd.get(), root.data(), page_size, 2 * page_size);
+  if (!ec) ec = posix::write_all_at(fd.get(), slot0.data(), page_size, 0);
+  if (!ec) ec = posix::write_all_at(fd.get(), slot1.data(), page_size, page_size);
+  if (!ec) ec = posix::sync(fd.get());
+  if (!ec) ec = fd.close();
+  if (!ec) ec = posix::sync_directory(path.parent_path());
+  if (ec) {
+    fd.reset();
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
     return nullptr;
   }
-  ::close(fd);
-  sync_directory(path.parent_path());
   return open(files, std::move(s), path, ec);
 }
 
@@ -230,13 +198,12 @@ std::unique_ptr<database_file> database_file::open(const io::file_service& files
 }
 
 error_code database_file::verify(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno == ENOENT ? error_code(jet_errc::database_not_found) : system_error();
+  posix::unique_fd fd;
+  if (auto ec = posix::open(path, O_RDONLY, fd)) {
+    return ec == boost::system::errc::no_such_file_or_directory ? error_code(jet_errc::database_not_found) : ec;
   }
   error_code ec;
-  load(fd, ec);
-  ::close(fd);
+  load(fd.get(), ec);
   return ec;
 }
 

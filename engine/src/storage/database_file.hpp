@@ -97,6 +97,7 @@ class database_file {
   // writing pages that were free): the backup checkpoints first and pins in the completion.
   pinned_snapshot pin();
   void unpin();
+  int pin_count() const noexcept { return pins_; }  // snapshots pinned now
 
   // Backup bookkeeping, durable with the next checkpoint.
   void record_backup(std::uint64_t full_backup_lsn, std::uint32_t gen_high);

@@ -2,6 +2,7 @@
 
 #include "jetstrand/crc32c.hpp"
 #include "jetstrand/error.hpp"
+#include "io/posix.hpp"
 #include "storage/byte_io.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -19,8 +20,6 @@ using boost::system::error_code;
 constexpr char magic[8] = {'J', 'E', 'T', 'S', 'L', 'O', 'G', '1'};
 
 std::size_t aligned(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
-
-error_code system_error() { return {errno, boost::system::system_category()}; }
 
 std::vector<unsigned char> encode_log_header(std::uint32_t gen, std::uint32_t size) {
   std::vector<unsigned char> h(log_header_size, 0);
@@ -64,14 +63,8 @@ std::vector<std::uint32_t> list_generations(const std::filesystem::path& dir) {
 
 error_code read_generation(const std::filesystem::path& dir, std::uint32_t gen,
                            const std::function<void(std::uint64_t, std::string_view)>& record) {
-  int fd = ::open(log_file_path(dir, gen).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return system_error();
   std::string data;
-  char buf[1 << 16];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) data.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  if (n < 0) return system_error();
+  if (auto ec = io::posix::read_file(log_file_path(dir, gen), data)) return ec;
   auto* p = reinterpret_cast<const unsigned char*>(data.data());
   if (data.size() < log_header_size || load_le<std::uint32_t>(p) != crc32c(p + 4, log_header_size - 4) ||
       std::memcmp(p + 4, magic, sizeof magic) != 0 || load_le<std::uint32_t>(p + 12) != gen) {
@@ -120,26 +113,31 @@ void write_ahead_log::drain(std::function<void()> done) {
 }
 
 error_code write_ahead_log::open_generation(std::uint32_t gen) {
-  std::filesystem::create_directories(dir_);
+  // Nothing is written to a generation before it is whole: a failure here (out of
+  // descriptors, disk full) removes the half-made file and leaves the log usable, so the
+  // next append or roll tries again.
+  std::error_code dir_ec;
+  std::filesystem::create_directories(dir_, dir_ec);
+  if (dir_ec) return {dir_ec.value(), boost::system::system_category()};
   auto path = log_file_path(dir_, gen);
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return system_error();
+  io::posix::unique_fd fd;
+  if (auto ec = io::posix::open(path, O_RDWR | O_CREAT | O_EXCL, fd)) return ec;
   auto header = encode_log_header(gen, static_cast<std::uint32_t>(file_size_));
-  bool ok = ::ftruncate(fd, static_cast<off_t>(file_size_)) == 0 &&
-            ::pwrite(fd, header.data(), header.size(), 0) == static_cast<ssize_t>(header.size()) &&
-            ::fsync(fd) == 0;
-  error_code ec = ok ? error_code{} : system_error();
-  ::close(fd);
-  if (ec) return ec;
-  int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  error_code ec = io::posix::preallocate(fd.get(), file_size_);
+  if (!ec) ec = io::posix::write_all_at(fd.get(), header.data(), header.size(), 0);
+  if (!ec) ec = io::posix::sync(fd.get());
+  if (!ec) ec = fd.close();
+  if (!ec) ec = io::posix::sync_directory(dir_);
+  io::file opened;
+  if (!ec) opened = files_.open(path, io::open_mode::read_write, ec);
+  if (ec) {
+    ::unlink(path.c_str());
+    return ec;
   }
-  file_ = files_.open(path, io::open_mode::read_write, ec);
+  file_ = std::move(opened);
   gen_ = gen;
   offset_ = log_header_size;
-  return ec;
+  return {};
 }
 
 void write_ahead_log::run_rolls() {
@@ -152,31 +150,27 @@ void write_ahead_log::run_rolls() {
     file_.close();
     ++gen_;
   }
-  if (!ec) {
-    ec = open_generation(gen_);
-    if (ec) failed_ = ec;
-  }
+  if (!ec) ec = open_generation(gen_);  // on failure, the next roll or append tries again
   for (auto& r : rolls) r(ec, gen_);
 }
 
 void write_ahead_log::flush() {
   flushing_ = true;
-  if (!file_.is_open()) {
-    if (auto ec = open_generation(gen_)) {
-      failed_ = ec;
-    }
-  }
+  // Opening a generation writes no record, so its failure fails this batch only; a failed
+  // record write or sync (failed_) is final, as a record may be half on disk.
+  error_code ec = failed_;
+  if (!ec && !file_.is_open()) ec = open_generation(gen_);
   // Take as many queued records as fit in this generation; roll if not even one does.
-  std::size_t room = file_size_ - offset_;
-  if (!failed_ && aligned(log_record_header_size + queue_.front().payload.size()) > room) {
+  if (!ec && aligned(log_record_header_size + queue_.front().payload.size()) > file_size_ - offset_) {
     file_.close();
-    if (auto ec = open_generation(gen_ + 1)) failed_ = ec;
-    room = file_size_ - offset_;
+    ++gen_;  // the closed one holds records: the next generation is new either way
+    ec = open_generation(gen_);
   }
-  if (failed_) {
+  const std::size_t room = file_size_ - offset_;
+  if (ec) {
     auto batch = std::move(queue_);
     queue_.clear();
-    after_flush(failed_, std::move(batch), {});
+    after_flush(ec, std::move(batch), {}, false);
     return;
   }
   std::vector<pending> batch;
@@ -211,17 +205,17 @@ void write_ahead_log::flush() {
       at, boost::asio::buffer(*buffer),
       boost::asio::bind_executor(strand_, [this, buffer, shared_batch, shared_lsns](
                                               error_code ec, std::size_t) {
-        if (ec) return after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns));
+        if (ec) return after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns), true);
         file_.async_sync_data(boost::asio::bind_executor(
             strand_, [this, shared_batch, shared_lsns](error_code ec) {
-              after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns));
+              after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns), true);
             }));
       }));
 }
 
 void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
-                                  std::vector<std::uint64_t> lsns) {
-  if (ec && !failed_) failed_ = ec;  // a record may be half-written: nothing may follow it
+                                  std::vector<std::uint64_t> lsns, bool written) {
+  if (ec && written && !failed_) failed_ = ec;  // a record may be half-written: nothing may follow it
   if (!ec) {
     ++stats_.flushes;
     stats_.records += batch.size();

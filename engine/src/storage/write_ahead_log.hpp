@@ -83,8 +83,9 @@ class write_ahead_log {
     append_handler done;
   };
   void flush();
+  // `written`: the batch reached the file (so a failure may have left a torn record).
   void after_flush(boost::system::error_code ec, std::vector<pending> batch,
-                   std::vector<std::uint64_t> lsns);
+                   std::vector<std::uint64_t> lsns, bool written);
   boost::system::error_code open_generation(std::uint32_t gen);
   void run_rolls();
 
@@ -97,7 +98,7 @@ class write_ahead_log {
   std::size_t offset_ = log_header_size;
   std::uint64_t last_lsn_ = 0;
   bool flushing_ = false;
-  boost::system::error_code failed_;
+  boost::system::error_code failed_;  // a record write or sync failed: the log is unusable
   std::vector<pending> queue_;
   std::vector<roll_handler> rolls_;
   std::vector<std::function<void()>> drains_;

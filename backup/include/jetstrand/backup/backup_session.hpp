@@ -7,11 +7,13 @@
 #include "jetstrand/backup/backup_types.hpp"
 #include "jetstrand/instance.hpp"
 #include "jetstrand/instance_extension.hpp"
+#include "jetstrand/log.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <list>
 #include <map>
@@ -38,12 +40,16 @@ struct backup_options {
 class backup_session : public instance_extension {
  public:
   using done_fn = std::function<void(boost::system::error_code)>;
+  // The begin's own result: on success, the status of the backup it opened, taken when the
+  // begin completed (state `ended` if an end came before the begin's checkpoint finished).
+  using begin_fn = std::function<void(boost::system::error_code, backup_status)>;
 
   explicit backup_session(instance& inst);
   ~backup_session() override;
 
   void set_options(const backup_options& o);
-  void begin(unsigned flags, done_fn done);
+  // Completes exactly once: with the checkpoint (full), or earlier with a stop or an end.
+  void begin(unsigned flags, begin_fn done);
   boost::system::error_code attach_info(std::vector<std::string>& files);
   boost::system::error_code open(const std::string& name, std::uint32_t& handle,
                                  std::uint64_t& size);
@@ -89,6 +95,8 @@ class backup_session : public instance_extension {
   void finish(const std::shared_ptr<chain>& c, boost::system::error_code ec);
   void note_read(const chain& c, std::size_t n);
   void release_all();
+  // Completes a full begin waiting on its checkpoint (a stop or an end came first).
+  void complete_pending_begin(bool ending);
   // No chain running and no read of one in the kernel.
   bool idle() const noexcept;
   void wake_idle_waiters();
@@ -103,10 +111,13 @@ class backup_session : public instance_extension {
   std::map<std::string, std::shared_ptr<pinned_database>> pinned_;  // by database name
   std::list<std::shared_ptr<chain>> chains_;
   std::vector<std::function<void()>> idle_waiters_;  // waiting for idle()
-  std::size_t reads_in_kernel_ = 0;
-  done_fn pending_begin_;           // a full begin waiting for a running checkpoint to end
-  std::uint64_t begin_serial_ = 0;  // which begin that is  // chunk reads issued and not landed (their chain may have ended)
+  std::size_t reads_in_kernel_ = 0;  // chunk reads issued and not landed (their chain may have ended)
+  begin_fn pending_begin_;          // a full begin waiting for a running checkpoint to end
+  std::uint64_t begin_serial_ = 0;  // which backup is open (a landing checkpoint checks it)
   backup_progress_book book_;
+  logger log_;  // the instance's channel: begin, stop, end and truncation at info
+  std::chrono::steady_clock::time_point began_;
+  std::uint64_t bytes_delivered_ = 0;  // by this backup's reads, for the end's log line
 };
 
 }  // namespace jetstrand::backup

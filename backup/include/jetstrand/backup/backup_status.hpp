@@ -25,7 +25,8 @@ struct backup_file_status {
   int error = 0;                 // JET code (or -1022 for an I/O error) when failed
 };
 
-enum class backup_phase { databases, logs, stopped };
+// ended: only in a begin's own result, when an end came before the begin completed.
+enum class backup_phase { databases, logs, stopped, ended };
 const char* to_string(backup_phase p) noexcept;
 
 struct backup_status {

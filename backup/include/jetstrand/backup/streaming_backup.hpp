@@ -32,10 +32,22 @@ auto on_session(const std::shared_ptr<instance>& inst, Token&& token, Work work)
 
 // void(error_code). Opens a backup (JetBeginExternalBackupInstance). A full backup first
 // checkpoints and pins a snapshot of every attached database; a stop during that checkpoint
-// completes the begin at once (the backup open and stopped: end it).
+// completes the begin at once (the backup open and stopped: end it), and so does an end
+// (the backup is then over). Every begin completes exactly once, with its own result.
 template <typename Token>
 auto async_begin_backup(std::shared_ptr<instance> inst, unsigned flags, Token&& token) {
   return detail::on_session(inst, std::forward<Token>(token), [flags](backup_session& s, auto done) {
+    s.begin(flags, [done = jetstrand::detail::make_copyable(std::move(done))](
+                       boost::system::error_code ec, const backup_status&) mutable { done(ec); });
+  });
+}
+
+// void(error_code, backup_status): async_begin_backup, with the status of the backup this
+// begin opened, taken on the strand as it completed (not that of a later backup). Its state
+// is `ended` when an end came before the begin completed.
+template <typename Token>
+auto async_begin_backup_with_status(std::shared_ptr<instance> inst, unsigned flags, Token&& token) {
+  return detail::on_session<backup_status>(inst, std::forward<Token>(token), [flags](backup_session& s, auto done) {
     s.begin(flags, jetstrand::detail::make_copyable(std::move(done)));
   });
 }

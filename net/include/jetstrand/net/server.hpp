@@ -20,7 +20,9 @@ namespace jetstrand::net {
 struct server_options {
   boost::asio::ip::address address = boost::asio::ip::make_address_v4("127.0.0.1");
   unsigned short port = 8642;                       // 0: any free port (see local_endpoint)
-  std::string token;                                // non-empty: mutating routes need it
+  std::string token;                                // non-empty: every route but /healthz needs it
+  bool metrics_open = false;                        // with a token: /metrics needs none
+  std::size_t max_connections = 512;                // more wait in the listen backlog
   std::chrono::milliseconds io_timeout{30'000};     // per read or write
   std::size_t header_limit = 8 * 1024;              // bytes; over it: 431
   std::size_t body_limit = 1024 * 1024;             // bytes; over it: 413
