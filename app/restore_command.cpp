@@ -1,11 +1,15 @@
 // `jetstrand restore` and `jetstrand verify`: offline, on backup sets in directories.
 #include "backup_command.hpp"
 #include "cli_args.hpp"
+#include "human_units.hpp"
 
 #include "jetstrand/backup/restore.hpp"
 #include "jetstrand/backup/verify.hpp"
 #include "jetstrand/error.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace jetstrand::cli {
@@ -58,6 +62,33 @@ std::vector<std::string> positional(std::span<char*> argv) {
   return out;
 }
 
+// A set named on the command line that is not there: said plainly, before anything else.
+bool report_missing_sets(const char* command, const std::vector<std::filesystem::path>& sets) {
+  for (const auto& set : sets) {
+    std::error_code ec;
+    if (!std::filesystem::exists(set, ec)) {
+      std::cerr << "jetstrand " << command << ": " << set.string() << " does not exist\n";
+      return true;
+    }
+    if (!std::filesystem::is_directory(set, ec)) {
+      std::cerr << "jetstrand " << command << ": " << set.string()
+                << " is not a directory (a backup set is the directory `jetstrand backup --out` made)\n";
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string log_name(std::uint32_t gen) {
+  char name[32];
+  std::snprintf(name, sizeof name, "gen-%08X.log", gen);
+  return name;
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 }  // namespace
 
 int restore_command(std::span<char*> argv) {
@@ -74,6 +105,7 @@ int restore_command(std::span<char*> argv) {
   if (o.sets.empty()) throw usage_error("--from SET is required");
   if (o.data_dir.empty()) throw usage_error("--data DIR is required");
 
+  if (report_missing_sets("restore", o.sets)) return 1;
   restore_report r;
   if (auto ec = restore_backup(o, r)) {
     std::cerr << "jetstrand restore: refused (" << describe(ec) << "): "
@@ -82,9 +114,10 @@ int restore_command(std::span<char*> argv) {
     return 1;
   }
   std::cout << "restored instance '" << r.instance << "' into " << r.directory.string() << ": "
-            << r.databases.size() << " database(s), logs " << r.generation_low << "-"
-            << r.generation_high << ", " << r.records_replayed << " records replayed, "
-            << r.verified.files << " files verified\n";
+            << plural(r.databases.size(), "database", "databases") << ", logs " << log_name(r.generation_low)
+            << " to " << log_name(std::max(r.generation_low, r.generation_high - 1)) << ", "
+            << plural(r.records_replayed, "record", "records") << " replayed, "
+            << plural(r.verified.files, "file", "files") << " verified\n";
   return 0;
 }
 
@@ -97,14 +130,15 @@ int verify_command(std::span<char*> argv) {
   std::vector<std::filesystem::path> sets;
   for (const auto& s : positional(argv)) sets.emplace_back(s);
   if (sets.empty()) throw usage_error("which backup set? (jetstrand verify SET)");
+  if (report_missing_sets("verify", sets)) return 1;
   verify_report r;
   auto ec = sets.size() == 1 ? verify_backup_set(sets.front(), r) : verify_backup_chain(sets, r);
   if (ec) {
     std::cerr << "jetstrand verify: " << describe(ec) << ": " << (r.problem.empty() ? ec.message() : r.problem) << "\n";
     return 1;
   }
-  std::cout << "ok: " << sets.size() << " set(s), " << r.files << " files, " << r.bytes << " bytes, "
-            << r.log_records << " log records verified\n";
+  std::cout << "ok: " << plural(sets.size(), "set", "sets") << ", " << plural(r.files, "file", "files") << ", "
+            << human_bytes(r.bytes) << ", " << plural(r.log_records, "log record", "log records") << " verified\n";
   return 0;
 }
 

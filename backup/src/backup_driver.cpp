@@ -6,9 +6,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/this_coro.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
@@ -24,29 +25,43 @@ namespace {
 constexpr auto await = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t largest_page = 32 * 1024;
 
+// The caller's cancellation, relayed into the coroutine without co_spawn's own slot
+// handling (Boost 1.81's co_spawn_cancellation_handler can be used after it is freed when
+// an emission races the completion: chriskohlhoff/asio#1332, fixed in 1.83). Shared, so an
+// emission posted to the strand after the backup finished still finds it alive.
+struct cancel_relay {
+  asio::cancellation_signal signal;  // bound to the operation in progress; emitted on the strand
+  bool requested = false;            // on the strand
+};
+
 struct run_state {
   std::shared_ptr<instance> inst;
   backup_sink& sink;
   driver_options options;
+  std::shared_ptr<cancel_relay> cancel;
   backup_report report;
   std::vector<unsigned char> buffer;
+
+  // The completion token for a step the caller may cancel.
+  auto cancellable() { return asio::bind_cancellation_slot(cancel->signal.slot(), await); }
+  bool cancelled() const { return cancel->requested; }
 };
 
 // Opens, reads to the end and closes one file, passing its bytes to the sink.
 asio::awaitable<error_code> copy_file(run_state& s, const std::string& name, backup_file_kind kind) {
-  auto [ec, handle, size] = co_await async_open_file(s.inst, name, await);
+  auto [ec, handle, size] = co_await async_open_file(s.inst, name, s.cancellable());
   if (ec) co_return ec;
   manifest_file f{name, kind, size, 0};
   backup_progress progress{name, kind, 0, size, s.report.bytes, s.report.manifest.files.size()};
   ec = s.sink.begin_file(f);
   while (!ec) {
-    // A cancellation that arrived while the coroutine itself ran (not an operation) is only
-    // recorded in its state: look at it before every read.
-    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    // A cancellation that arrived while the coroutine itself ran (no operation bound to the
+    // signal) is only recorded: look at it before every read.
+    if (s.cancelled()) {
       ec = asio::error::operation_aborted;
       break;
     }
-    auto [rec, n] = co_await async_read_file(s.inst, handle, asio::buffer(s.buffer), await);
+    auto [rec, n] = co_await async_read_file(s.inst, handle, asio::buffer(s.buffer), s.cancellable());
     if (rec) {
       ec = rec;
       break;
@@ -70,16 +85,14 @@ asio::awaitable<error_code> copy_file(run_state& s, const std::string& name, bac
 
 asio::awaitable<error_code> copy_all(run_state& s) {
   if (!s.options.incremental) {
-    auto [ec, names] = co_await async_attach_info(s.inst, await);
+    auto [ec, names] = co_await async_attach_info(s.inst, s.cancellable());
     if (ec) co_return ec;
     for (const auto& name : names) {
       if (auto e = co_await copy_file(s, name, backup_file_kind::database)) co_return e;
     }
   }
-  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-    co_return asio::error::operation_aborted;
-  }
-  auto [ec, range] = co_await async_log_info(s.inst, await);
+  if (s.cancelled()) co_return asio::error::operation_aborted;
+  auto [ec, range] = co_await async_log_info(s.inst, s.cancellable());
   if (ec) co_return ec;
   s.report.manifest.generation_low = range.generation_low;
   s.report.manifest.generation_high = range.generation_high;
@@ -87,7 +100,7 @@ asio::awaitable<error_code> copy_all(run_state& s) {
     if (auto e = co_await copy_file(s, name, backup_file_kind::log)) co_return e;
   }
   if (s.options.truncate_logs) {
-    auto [tec] = co_await async_truncate_log(s.inst, await);
+    auto [tec] = co_await async_truncate_log(s.inst, s.cancellable());
     if (tec) co_return tec;
   }
   co_return error_code{};
@@ -95,32 +108,38 @@ asio::awaitable<error_code> copy_all(run_state& s) {
 
 asio::awaitable<std::tuple<error_code, backup_report>> run(std::shared_ptr<instance> inst,
                                                            backup_sink& sink,
-                                                           driver_options options) {
-  co_await asio::this_coro::throw_if_cancelled(false);
+                                                           driver_options options,
+                                                           std::shared_ptr<cancel_relay> cancel) {
   const std::size_t buffer_size =
       std::max(largest_page, (options.buffer_size + largest_page - 1) / largest_page * largest_page);
-  run_state s{std::move(inst), sink, std::move(options), {}, std::vector<unsigned char>(buffer_size)};
+  run_state s{std::move(inst), sink, std::move(options), std::move(cancel), {},
+              std::vector<unsigned char>(buffer_size)};
   auto& m = s.report.manifest;
   m.instance = s.inst->name();
   m.kind = s.options.incremental ? set_kind::incremental : set_kind::full;
   m.created = utc_timestamp_now();
 
-  if (auto ec = sink.start()) co_return std::tuple{ec, std::move(s.report)};
-  auto [ec] = co_await async_begin_backup(s.inst, s.options.incremental ? backup_incremental : 0u, await);
+  auto [ec] = co_await async_begin_backup(s.inst, s.options.incremental ? backup_incremental : 0u,
+                                          s.cancellable());
+  // The set appears at the target only once the server has accepted the begin.
+  bool started = false;
+  if (!ec) {
+    ec = sink.start();
+    started = !ec;
+  }
   // A begin cancelled by the caller may still have opened the backup: end it regardless
   // (-520 then just says there was none).
   if (!ec) ec = co_await copy_all(s);
 
-  // From here on nothing may interrupt: the backup must be ended whatever the caller asks.
-  co_await asio::this_coro::reset_cancellation_state(
-      [](asio::cancellation_type) { return asio::cancellation_type::none; });
+  // From here on nothing may interrupt (no step is bound to the relay): the backup must be
+  // ended whatever the caller asks.
   auto [eec, result] = co_await async_end_backup(s.inst, ec ? end_abort : end_normal, await);
   s.report.result = eec ? end_result::aborted : result;
   if (!ec && eec) ec = eec;
   // Completed but reported aborted: a stop landed between the last read and the end.
   if (!ec && result == end_result::aborted) ec = jet_errc::backup_abort_by_server;
   if (!ec) ec = sink.commit(m);
-  if (ec) sink.abandon(ec.message());
+  if (ec && started) sink.abandon(ec.message());
   co_return std::tuple{ec, std::move(s.report)};
 }
 
@@ -128,22 +147,33 @@ asio::awaitable<std::tuple<error_code, backup_report>> run(std::shared_ptr<insta
 
 void start_backup_driver(asio::any_io_executor ex, std::shared_ptr<instance> inst,
                          backup_sink& sink, driver_options options, backup_driver_handler handler) {
-  // The caller's slot reaches the coroutine; its completion runs on the caller's executor.
+  // The coroutine runs on a strand of its own; the caller's slot posts there and emits the
+  // relay, so every emission happens on the operation's strand.
+  auto strand = asio::make_strand(ex);
+  auto relay = std::make_shared<cancel_relay>();
   auto slot = asio::get_associated_cancellation_slot(handler);
+  if (slot.is_connected()) {
+    slot.assign([strand, relay](asio::cancellation_type type) {
+      asio::post(strand, [relay, type] {
+        relay->requested = true;
+        relay->signal.emit(type);
+      });
+    });
+  }
   auto handler_ex = asio::get_associated_executor(handler, ex);
-  asio::co_spawn(
-      ex, run(std::move(inst), sink, std::move(options)),
-      asio::bind_cancellation_slot(
-          slot, asio::bind_executor(handler_ex, [handler = std::move(handler)](
-                                                    std::exception_ptr e,
-                                                    std::tuple<error_code, backup_report> r) mutable {
-            if (e) {
-              // Only allocation failure can get here (every step reports errors as codes).
-              std::move(handler)(jet_errc::internal_error, backup_report{});
-              return;
-            }
-            std::move(handler)(std::get<0>(r), std::move(std::get<1>(r)));
-          })));
+  // The completion has no associated slot or executor (see cancel_relay): it runs on the
+  // strand and hands the result to the caller's executor itself.
+  asio::co_spawn(strand, run(std::move(inst), sink, std::move(options), relay),
+                 [slot, handler_ex, handler = std::move(handler)](
+                     std::exception_ptr e, std::tuple<error_code, backup_report> r) mutable {
+                   if (slot.is_connected()) slot.clear();
+                   auto [ec, report] = std::move(r);
+                   // Only allocation failure can throw here (every step reports errors as codes).
+                   if (e) ec = jet_errc::internal_error;
+                   asio::dispatch(handler_ex, [handler = std::move(handler), ec, report = std::move(report)]() mutable {
+                     std::move(handler)(ec, std::move(report));
+                   });
+                 });
 }
 
 }  // namespace jetstrand::backup

@@ -293,6 +293,11 @@ BOOST_AUTO_TEST_CASE(verify_names_damage_and_commands_explain_themselves) {
   BOOST_TEST(run({"restore", "--from", (dir / "set").string()}, &out, &err) == 2);
   BOOST_TEST(err.find("--data DIR is required") != std::string::npos, err);
   BOOST_TEST(run({"verify"}, &out, &err) == 2);
+  // A set that is not there is said to be missing, not "not a backup set".
+  BOOST_TEST(run({"verify", (dir / "nope").string()}, &out, &err) == 1);
+  BOOST_TEST(err.find("does not exist") != std::string::npos, err);
+  BOOST_TEST(run({"restore", "--from", (dir / "nope").string(), "--data", (dir / "r").string()}, &out, &err) == 1);
+  BOOST_TEST(err.find("does not exist") != std::string::npos, err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

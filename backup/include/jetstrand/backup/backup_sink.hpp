@@ -2,10 +2,10 @@
 // Where a whole backup goes (see backup_driver.hpp): a directory, /dev/null, or any byte
 // stream. The driver calls, one at a time and in this order:
 //
-//   start()                                   before the backup begins
+//   start()                                   once the begin succeeded (nothing exists before)
 //   begin_file(f), write(bytes)..., end_file(f)   for each file (end_file: f.crc32c is set)
 //   commit(manifest)                          the backup completed: the set is now whole
-//   or abandon(reason)                        it did not: mark the set incomplete
+//   or abandon(reason)                        it did not (after start): mark the set incomplete
 //
 // Calls run on the driver's executor and may block it (a directory sink writes
 // synchronously): give the driver an executor of its own when that matters.
