@@ -155,9 +155,25 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_is_400_and_nothing_hidden_runs) {
   BOOST_TEST(f.eng->find_instance("q") != nullptr);
 }
 
+// UndefinedBehaviorSanitizer's vptr check needs a descriptor of its own (it probes memory
+// through a pipe) and reports every virtual call as invalid while there is none: the
+// exhaustion test runs in the plain and the ThreadSanitizer builds, not in ASan+UBSan's.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitizer_needs_descriptors = true;
+#else
+constexpr bool sanitizer_needs_descriptors = false;
+#endif
+
+boost::test_tools::assertion_result descriptors_may_run_out(boost::unit_test::test_unit_id) {
+  boost::test_tools::assertion_result r(!sanitizer_needs_descriptors);
+  r.message() << "UBSan's vptr check cannot run without descriptors";
+  return r;
+}
+
 // Out of descriptors for a moment: requests fail while it lasts (the log cannot open a
 // generation, the acceptor cannot accept), and everything works again once they are back.
-BOOST_AUTO_TEST_CASE(descriptor_exhaustion_is_survived) {
+BOOST_AUTO_TEST_CASE(descriptor_exhaustion_is_survived,
+                     *boost::unit_test::precondition(descriptors_may_run_out)) {
   server_fixture f;
   http_client c(f.port);
   const std::string inst = "/v1/instances/a";
