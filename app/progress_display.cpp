@@ -87,9 +87,10 @@ void progress_display::file_done(const std::string& file, std::uint64_t size) {
   ++files_;
   if (terminal_) return draw(file);
   last_line_ = clock::now();
-  std::fprintf(stderr, "copied %s (%s; %s of %s so far, %s)\n", file.c_str(), human_bytes(size).c_str(),
+  const double r = rate();
+  std::fprintf(stderr, "copied %s (%s; %s of %s so far%s)\n", file.c_str(), human_bytes(size).c_str(),
                human_bytes(done_).c_str(), human_bytes(std::max(total_, done_)).c_str(),
-               human_rate(rate()).c_str());
+               r > 0 ? (", " + human_rate(r)).c_str() : "");
 }
 
 void progress_display::finish() {
