@@ -100,8 +100,15 @@ void handle_key(const context& c) {
       });
       return;
     case http::verb::put:
-      // The value is the body, as bytes; the engine refuses one over a quarter page (-1003).
+      // The value is the body, as bytes; the engine refuses one over a quarter page (-1003),
+      // which the answer states with the limit.
       inst->async_put(db, key, c->req->body(), [c](error_code ec) {
+        const auto limit = max_value_size(c->eng.options().storage.page_size);
+        if (ec == jet_errc::invalid_parameter && c->req->body().size() > limit) {
+          return c->fail(make_http_error(400, ec, "the value (" + std::to_string(c->req->body().size()) +
+                                                      " bytes) is over the limit of " + std::to_string(limit) +
+                                                      " bytes per value"));
+        }
         if (ec) return c->fail(ec);
         c->json(200, {{"result", "stored"}});
       });

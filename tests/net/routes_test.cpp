@@ -238,6 +238,19 @@ BOOST_AUTO_TEST_CASE(token_guards_every_route_but_healthz) {
   BOOST_TEST(f.req(verb::get, "/metrics").body().find("jetstrand_http_auth_refused_total 13") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_value_over_the_limit_says_the_limit) {
+  routes_fixture f;
+  BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::post, inst_a + "/databases", R"({"name":"d"})").result_int() == 201u);
+  const auto limit = max_value_size(engine_options{}.storage.page_size);
+  BOOST_TEST(f.req(verb::put, inst_a + "/databases/d/keys/k", std::string(limit, 'v')).result_int() == 200u);
+  auto r = f.req(verb::put, inst_a + "/databases/d/keys/k", std::string(limit + 1, 'v'));
+  BOOST_TEST(r.result_int() == 400u);
+  check_error_body(r, -1003);
+  BOOST_TEST(json_of(r).at("error").at("message").as_string().find("limit of " + std::to_string(limit) + " bytes") !=
+             std::string::npos, r.body());
+}
+
 BOOST_AUTO_TEST_CASE(metrics_open_leaves_only_metrics_and_healthz_open) {
   net::server_options o;
   o.token = "s3cret";

@@ -12,6 +12,10 @@ struct storage_options {
   std::chrono::milliseconds checkpoint_interval{1000};
 };
 
+// The largest value a database of this page size stores (a quarter of a page less its
+// header, so that any leaf splits into two that fit): 2,042 bytes with 8 KiB pages.
+constexpr std::size_t max_value_size(std::size_t page_size) noexcept { return (page_size - 24) / 4; }
+
 // What an instance's storage has done, for observers and tests.
 struct storage_stats {
   std::uint64_t commits = 0;

@@ -1,4 +1,6 @@
 #pragma once
+
+#include "jetstrand/storage_options.hpp"
 // An ordered map of byte strings as a B+tree whose nodes are sized to fit one page each.
 //
 // The whole tree lives in memory (loaded when the database is attached); pages on disk are
@@ -23,10 +25,11 @@
 namespace jetstrand::storage {
 
 inline constexpr std::size_t max_key_size = 255;
-// At most a quarter of a page, so that any leaf can be split into two that fit.
-inline std::size_t max_value_size(std::size_t page_size) {
-  return (page_size - page_header_size) / 4;
-}
+// Values are at most jetstrand::max_value_size(page_size) (storage_options.hpp): a quarter
+// of a page less its header, so that any leaf can be split into two that fit.
+using jetstrand::max_value_size;
+static_assert(jetstrand::max_value_size(8192) == (8192 - page_header_size) / 4,
+              "storage_options.hpp's max_value_size must use the page header's size");
 
 class btree {
  public:
