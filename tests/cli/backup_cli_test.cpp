@@ -174,11 +174,15 @@ BOOST_AUTO_TEST_CASE(a_server_that_never_answers_times_out_and_ctrl_c_ends_the_w
   BOOST_TEST(!fs::exists(dir / "a"));
   // Default timeout (30 s): SIGINT ends it long before that, twice over.
   for (int i = 0; i < 2; ++i) {
-    child_process p({binary, "backup", "--url", url, "--out", (dir / "b").string()});
+    // A listener of its own, so that the connection accepted below is this child's (not
+    // one left in the backlog by an earlier run).
+    boost::asio::ip::tcp::acceptor own(io, {boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+    child_process p({binary, "backup", "--url", "http://127.0.0.1:" + std::to_string(own.local_endpoint().port()),
+                     "--out", (dir / "b").string()});
     // Its connection arrives once it is waiting for the answer (its signal handling is set
     // up before it connects); a SIGINT sooner would find the default action.
     boost::asio::ip::tcp::socket held(io);
-    silent.accept(held);
+    own.accept(held);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     p.signal(SIGINT);
     BOOST_TEST(p.wait(std::chrono::seconds(10)) == 130, p.err());
