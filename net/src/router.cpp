@@ -135,20 +135,15 @@ void router::dispatch(std::shared_ptr<const request> req, reply_handler done) co
   const bool open_route = (c->segs.size() == 1 && c->segs[0] == "healthz") ||
                           (options_.metrics_open && c->segs.size() == 1 && c->segs[0] == "metrics");
   if (!options_.token.empty() && !open_route) {
-    switch (authenticate(*req)) {
-      case auth::ok: break;
-      case auth::missing:
-        stats().auth_refused();
-        JETSTRAND_LOG(log_, log_level::info) << "refused " << req->method_string() << " " << req->target()
-                                             << ": no token";
-        return c->fail(make_http_error(401, jet_errc::invalid_parameter,
-                                       "this server needs a token: send \"Authorization: Bearer <token>\""));
-      case auth::wrong:
-        stats().auth_refused();
-        JETSTRAND_LOG(log_, log_level::info) << "refused " << req->method_string() << " " << req->target()
-                                             << ": wrong token";
-        return c->fail(make_http_error(401, jet_errc::invalid_parameter,
-                                       "the token sent in \"Authorization: Bearer …\" is not this server's"));
+    if (const auto a = authenticate(*req); a != auth::ok) {
+      const bool missing = a == auth::missing;
+      stats().auth_refused();
+      JETSTRAND_LOG(log_, log_level::info) << "refused " << req->method_string() << " " << req->target()
+                                           << (missing ? ": no token" : ": wrong token");
+      return c->fail(make_http_error(
+          401, jet_errc::invalid_parameter,
+          missing ? "this server needs a token: send \"Authorization: Bearer <token>\""
+                  : "the token sent in \"Authorization: Bearer …\" is not this server's"));
     }
   }
   const route_shape* r = match(c->segs);
