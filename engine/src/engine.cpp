@@ -22,6 +22,10 @@ engine_options checked(engine_options o) {
     throw boost::system::system_error(make_error_code(jet_errc::invalid_parameter),
                                       "engine_options::max_instances must be at least 1");
   }
+  if (o.cache_size < (std::size_t{256} << 10)) {
+    throw boost::system::system_error(make_error_code(jet_errc::invalid_parameter),
+                                      "engine_options::cache_size must be at least 256 KiB");
+  }
   if (o.mode == instance_mode::one) o.max_instances = 1;
   return o;
 }
@@ -33,8 +37,8 @@ engine::engine(boost::asio::any_io_executor executor, engine_options options)
       executor_(std::move(executor)),
       files_(std::make_shared<io::file_service>(executor_, options_.file_backend,
                                                 options_.file_threads)),
-      registry_(std::make_shared<detail::instance_registry>(options_.mode,
-                                                            options_.max_instances)) {}
+      registry_(std::make_shared<detail::instance_registry>(
+          options_.mode, options_.max_instances, options_.cache_size)) {}
 
 engine::engine(engine_options options)
     : options_(checked(std::move(options))),
@@ -42,8 +46,8 @@ engine::engine(engine_options options)
       executor_(own_context_->get_executor()),
       files_(std::make_shared<io::file_service>(executor_, options_.file_backend,
                                                 options_.file_threads)),
-      registry_(std::make_shared<detail::instance_registry>(options_.mode,
-                                                            options_.max_instances)) {
+      registry_(std::make_shared<detail::instance_registry>(
+          options_.mode, options_.max_instances, options_.cache_size)) {
   own_thread_ = std::thread([ctx = own_context_.get()] {
     auto guard = boost::asio::make_work_guard(*ctx);
     ctx->run();

@@ -52,8 +52,9 @@ boost::system::error_code instance::init_on_strand() {
   boost::system::error_code ec;
   lock_ = detail::directory_lock::acquire(directory_, ec);
   if (!ec) {
-    storage_ = std::make_unique<storage::instance_storage>(*files_, strand_, directory_,
-                                                           storage_options_, log_);
+    storage_ = std::make_unique<storage::instance_storage>(
+        *files_, strand_, directory_, storage_options_, log_,
+        [registry = registry_] { return registry->cache_share(); });
     ec = storage_->open();
   }
   if (ec) {
@@ -150,19 +151,19 @@ void instance::detach_database_on_strand(const std::string& name, done_fn done) 
 }
 
 void instance::commit_on_strand(transaction t, done_fn done) {
-  storage_->commit(std::move(t), std::move(done));
+  const bool durable = !t.lazy_flush();
+  storage_->commit(std::move(t), durable, std::move(done));
 }
 
-boost::system::error_code instance::get_on_strand(const std::string& db, const std::string& key,
-                                                  std::string& value) {
-  return storage_->get(db, key, value);
+void instance::get_on_strand(const std::string& db, const std::string& key,
+                             std::function<void(boost::system::error_code, std::string)> done) {
+  storage_->get(db, key, std::move(done));
 }
 
-boost::system::error_code instance::scan_on_strand(const std::string& db,
-                                                   const std::string& from,
-                                                   const std::string& to, std::size_t limit,
-                                                   entries& out) {
-  return storage_->scan(db, from, to, limit, out);
+void instance::scan_on_strand(const std::string& db, const std::string& from,
+                              const std::string& to, std::size_t limit, bool keys_only,
+                              std::function<void(boost::system::error_code, entries)> done) {
+  storage_->scan(db, from, to, limit, keys_only, std::move(done));
 }
 
 void instance::checkpoint_on_strand(done_fn done) { storage_->checkpoint(std::move(done)); }

@@ -26,6 +26,7 @@ std::shared_ptr<instance> instance_registry::add(
   }
   auto inst = make();
   table_.emplace(std::string(name), inst);
+  registered_.store(table_.size(), std::memory_order_relaxed);
   ec.clear();
   return inst;
 }
@@ -37,6 +38,7 @@ void instance_registry::remove(const instance& inst) {
   if (it != table_.end() && it->second.get() == &inst) {
     removed = std::move(it->second);
     table_.erase(it);
+    registered_.store(table_.size(), std::memory_order_relaxed);
   }
 }
 

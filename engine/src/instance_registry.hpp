@@ -8,6 +8,8 @@
 
 #include "jetstrand/engine.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -16,8 +18,13 @@ namespace jetstrand::detail {
 
 class instance_registry {
  public:
-  instance_registry(instance_mode mode, std::size_t max_instances)
-      : mode_(mode), max_instances_(max_instances) {}
+  instance_registry(instance_mode mode, std::size_t max_instances, std::size_t cache_size)
+      : mode_(mode), max_instances_(max_instances), cache_size_(cache_size) {}
+
+  // An instance's share of the engine's page cache: split evenly among those registered.
+  std::size_t cache_share() const noexcept {
+    return cache_size_ / std::max<std::size_t>(1, registered_.load(std::memory_order_relaxed));
+  }
 
   instance_mode mode() const noexcept { return mode_; }
 
@@ -35,6 +42,8 @@ class instance_registry {
  private:
   const instance_mode mode_;
   const std::size_t max_instances_;
+  const std::size_t cache_size_;
+  std::atomic<std::size_t> registered_{0};
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<instance>, std::less<>> table_;
 };

@@ -73,6 +73,7 @@ void handle_instances(const context& c);           // /v1/instances
 void handle_instance(const context& c);            // /v1/instances/{i}
 void handle_databases(const context& c);           // /v1/instances/{i}/databases
 void handle_key(const context& c);                 // /v1/instances/{i}/databases/{d}/keys/{k}
+void handle_key_list(const context& c);            // /v1/instances/{i}/databases/{d}/keys
 void handle_backup(const context& c);              // /v1/instances/{i}/backup[/...]
 void handle_legacy_stop(const context& c);         // /v1/backup/stop
 

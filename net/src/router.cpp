@@ -35,6 +35,7 @@ const route_shape* match(const std::vector<std::string>& s) {
   static const route_shape instances{"/v1/instances", {v::get, v::post}, handle_instances};
   static const route_shape instance{"/v1/instances/{i}", {v::get, v::delete_}, handle_instance};
   static const route_shape databases{"/v1/instances/{i}/databases", {v::get, v::post}, handle_databases};
+  static const route_shape keys{"/v1/instances/{i}/databases/{d}/keys", {v::get}, handle_key_list};
   static const route_shape key{"/v1/instances/{i}/databases/{d}/keys/{key}", {v::get, v::put, v::delete_}, handle_key};
   static const route_shape backup{"/v1/instances/{i}/backup", {v::get, v::post, v::delete_}, handle_backup};
   static const route_shape attach{"/v1/instances/{i}/backup/attach-info", {v::get}, handle_backup};
@@ -55,6 +56,7 @@ const route_shape* match(const std::vector<std::string>& s) {
   if (n == 3) return &instance;
   if (s[3] == "databases") {
     if (n == 4) return &databases;
+    if (n == 6 && s[5] == "keys") return &keys;
     if (n == 7 && s[5] == "keys") return &key;
     return nullptr;
   }

@@ -1,4 +1,4 @@
-// Instances, databases and keys (SPEC §4).
+// Instances and databases (SPEC §4).
 #include "instance_json.hpp"
 #include "route_context.hpp"
 
@@ -81,45 +81,6 @@ void handle_databases(const context& c) {
     if (ec) return c->fail(ec);
     c->json(201, {{"name", name}});
   });
-}
-
-void handle_key(const context& c) {
-  auto inst = find_instance_or_fail(c);
-  if (!inst) return;
-  const std::string& db = c->segs[4];
-  const std::string& key = c->segs[6];
-  if (!is_valid_name(db)) return c->fail(make_http_error(400, jet_errc::invalid_parameter, "invalid database name"));
-  if (!is_valid_name(key)) {
-    return c->fail(make_http_error(400, jet_errc::invalid_parameter, "invalid key: use [A-Za-z0-9_-]{1,64}"));
-  }
-  switch (c->method()) {
-    case http::verb::get:
-      inst->async_get(db, key, [c](error_code ec, std::string value) {
-        if (ec) return c->fail(ec);
-        c->send(200, std::move(value), "application/octet-stream");
-      });
-      return;
-    case http::verb::put:
-      // The value is the body, as bytes; the engine refuses one over a quarter page (-1003),
-      // which the answer states with the limit.
-      inst->async_put(db, key, c->req->body(), [c](error_code ec) {
-        const auto limit = max_value_size(c->eng.options().storage.page_size);
-        if (ec == jet_errc::invalid_parameter && c->req->body().size() > limit) {
-          return c->fail(make_http_error(400, ec, "the value (" + std::to_string(c->req->body().size()) +
-                                                      " bytes) is over the limit of " + std::to_string(limit) +
-                                                      " bytes per value"));
-        }
-        if (ec) return c->fail(ec);
-        c->json(200, {{"result", "stored"}});
-      });
-      return;
-    default:
-      inst->async_erase(db, key, [c](error_code ec) {
-        if (ec) return c->fail(ec);
-        c->json(200, {{"result", "deleted"}});
-      });
-      return;
-  }
 }
 
 }  // namespace jetstrand::net

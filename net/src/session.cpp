@@ -102,7 +102,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
     std::string what = "malformed request: " + ec.message();
     if (ec == http::error::body_limit) {
       status = 413;
-      what = "request body over " + std::to_string(limits_.body_limit) + " bytes";
+      what = "request body over the limit of " + std::to_string(limits_.body_limit) + " bytes";
     } else if (ec == http::error::header_limit) {
       status = 431;
       what = "request header over " + std::to_string(limits_.header_limit) + " bytes";
@@ -146,11 +146,33 @@ void session::write(response res) {
 }
 
 void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
-  if (ec || !keep_alive) {
-    shut_down();
-    return;
-  }
+  if (ec) return shut_down();
+  if (!keep_alive) return linger_then_close();
   read_request();
+}
+
+void session::linger_then_close() {
+  // The client may still be sending (a body over the limit is refused after its header):
+  // closing with unread bytes would reset the connection, and a reset can destroy the
+  // answer before the client reads it. So stop sending, read and drop what still comes
+  // for a while, then close (Apache's "lingering close").
+  beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(std::chrono::seconds(2));
+  drain_buffer_.resize(64 * 1024);
+  drain();
+}
+
+void session::drain() {
+  stream_.async_read_some(boost::asio::buffer(drain_buffer_),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->drained_ += n;
+                            if (ec || self->drained_ > 2 * self->limits_.body_limit) {
+                              self->stream_.close();
+                              return;
+                            }
+                            self->drain();
+                          });
 }
 
 void session::reset_connection() {

@@ -55,6 +55,8 @@ class session : public std::enable_shared_from_this<session> {
   void write(response res);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   void shut_down();
+  void linger_then_close();
+  void drain();
 
   // session_download.cpp
   void start_download(download_request d);
@@ -74,6 +76,8 @@ class session : public std::enable_shared_from_this<session> {
   std::shared_ptr<const router> routes_;  // kept: a session may outlive the server briefly
   const router& router_;
   session_limits limits_;
+  std::vector<char> drain_buffer_;  // linger_then_close
+  std::size_t drained_ = 0;
   std::shared_ptr<const request> current_;  // the request being answered
   std::string route_ = "unknown";
   std::unique_ptr<download_state> download_;

@@ -57,7 +57,13 @@ expect 401 GET $i/databases/default/keys/k1
 expect 200 GET $i/databases/default/keys/k1 "${auth[@]}"
 expect 404 GET $i/databases/default/keys/missing "${auth[@]}"
 expect 404 GET $i/databases/nope/keys/k1 "${auth[@]}"
-expect 400 GET "$i/databases/default/keys/%2e%2e" "${auth[@]}"
+expect 404 GET "$i/databases/default/keys/%2e%2e" "${auth[@]}"
+expect 200 PUT "$i/databases/default/keys/user%3A42" --data-binary 'v' "${auth[@]}"
+expect 200 GET "$i/databases/default/keys/user%3A42" "${auth[@]}"
+expect 200 GET "$i/databases/default/keys?prefix=user&limit=10" "${auth[@]}"
+expect 400 GET "$i/databases/default/keys?limit=0" "${auth[@]}"
+expect 400 GET "$i/databases/default/keys/$(head -c 256 /dev/zero | tr '\0' k)" "${auth[@]}"
+expect 200 PUT "$i/databases/default/keys/lazy?durable=false" --data-binary 'v' "${auth[@]}"
 expect 400 GET "/v1/instances/%2e%2e" "${auth[@]}"
 expect 200 DELETE $i/databases/default/keys/k1 "${auth[@]}"
 expect 409 GET $i/backup "${auth[@]}"
@@ -81,7 +87,7 @@ expect 405 PUT /v1/instances "${auth[@]}"
 expect 404 GET /v2/nothing "${auth[@]}"
 # Bad input: oversized header, oversized body, a broken request line; the server stays up.
 expect 431 GET /healthz -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)"
-head -c 2000000 /dev/zero >"$dir/big"
+head -c 67108865 /dev/zero >"$dir/big"  # 64 MiB + 1
 expect 413 PUT $i/databases/default/keys/big --data-binary @"$dir/big" "${auth[@]}"
 printf 'BROKEN\r\n\r\n' | curl -s --max-time 5 telnet://"${url#http://}" >"$dir/raw" || true
 grep -q '^HTTP/1.1 400' "$dir/raw" || { echo "FAIL: a broken request line was not answered 400"; failures=$((failures + 1)); }

@@ -6,6 +6,7 @@
 #include "jetstrand/error.hpp"
 #include "storage/database_file.hpp"
 #include "storage/write_ahead_log.hpp"
+#include "tree_access.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
@@ -23,6 +24,7 @@ struct strand_fixture {
   boost::asio::io_context io;
   io::file_service files{io.get_executor(), io::backend_kind::automatic};
   boost::asio::strand<boost::asio::any_io_executor> strand{boost::asio::make_strand(io.get_executor())};
+  page_cache cache{64u << 20};
 
   std::uint64_t append(write_ahead_log& log, std::string payload) {
     std::optional<std::pair<error_code, std::uint64_t>> r;
@@ -130,9 +132,9 @@ BOOST_AUTO_TEST_CASE(pinned_snapshot_pages_are_never_rewritten) {
   strand_fixture f;
   error_code ec;
   auto path = f.dir / "d.jdb";
-  auto db = database_file::create(f.files, f.strand, path, "d", 4096, 0, ec);
+  auto db = database_file::create(f.files, f.strand, f.cache, 1, path, "d", 4096, 0, ec);
   BOOST_TEST_REQUIRE(!ec);
-  for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, 'a'));
+  for (int i = 0; i < 2000; ++i) test::put_now(*db, "k" + std::to_string(i), std::string(50, 'a'));
   db->set_applied_lsn(1);
   f.checkpoint(*db);
 
@@ -141,7 +143,7 @@ BOOST_AUTO_TEST_CASE(pinned_snapshot_pages_are_never_rewritten) {
   const auto before = file_bytes(path, 2 * snap.page_size, end);
   // Rewrite everything many times over while pinned.
   for (int round = 0; round < 5; ++round) {
-    for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, static_cast<char>('b' + round)));
+    for (int i = 0; i < 2000; ++i) test::put_now(*db, "k" + std::to_string(i), std::string(50, static_cast<char>('b' + round)));
     db->set_applied_lsn(static_cast<std::uint64_t>(2 + round));
     f.checkpoint(*db);
   }
@@ -158,21 +160,21 @@ BOOST_AUTO_TEST_CASE(pinned_snapshot_pages_are_never_rewritten) {
   image += before;
   auto copy = f.dir / "copy.jdb";
   std::ofstream(copy, std::ios::binary).write(image.data(), static_cast<std::streamsize>(image.size()));
-  auto old = database_file::open(f.files, f.strand, copy, ec);
+  auto old = database_file::open(f.files, f.strand, f.cache, 2, copy, ec);
   BOOST_TEST_REQUIRE(!ec);
-  BOOST_TEST((old->tree().find("k7").value() == std::string(50, 'a')));
-  BOOST_TEST(old->tree().size() == 2000u);
+  BOOST_TEST((test::get_now(*old, "k7").value() == std::string(50, 'a')));
+  BOOST_TEST(test::count_now(*old) == 2000u);
 
   // Unpinned, freed pages are reused lowest first and the free end of the file is cut off:
   // the file shrinks back to what copy-on-write of the whole tree needs (two trees).
   db->unpin();
   for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, 'z'));
+    for (int i = 0; i < 2000; ++i) test::put_now(*db, "k" + std::to_string(i), std::string(50, 'z'));
     db->set_applied_lsn(static_cast<std::uint64_t>(10 + round));
     f.checkpoint(*db);
   }
   const auto grown = db->header().page_count;
-  for (int i = 0; i < 2000; ++i) db->tree().put("k" + std::to_string(i), std::string(50, 'y'));
+  for (int i = 0; i < 2000; ++i) test::put_now(*db, "k" + std::to_string(i), std::string(50, 'y'));
   db->set_applied_lsn(20);
   f.checkpoint(*db);
   BOOST_TEST(db->header().page_count == grown);
@@ -180,21 +182,21 @@ BOOST_AUTO_TEST_CASE(pinned_snapshot_pages_are_never_rewritten) {
   BOOST_TEST(std::filesystem::file_size(path) == std::uint64_t{grown} * snap.page_size);
   // Reopened, the shrunken file loads whole.
   db.reset();
-  auto again = database_file::open(f.files, f.strand, path, ec);
+  auto again = database_file::open(f.files, f.strand, f.cache, 3, path, ec);
   BOOST_TEST_REQUIRE(!ec);
-  BOOST_TEST((again->tree().find("k7").value() == std::string(50, 'y')));
-  BOOST_TEST(again->tree().size() == 2000u);
+  BOOST_TEST((test::get_now(*again, "k7").value() == std::string(50, 'y')));
+  BOOST_TEST(test::count_now(*again) == 2000u);
 }
 
 BOOST_AUTO_TEST_CASE(pin_takes_the_durable_header_not_the_one_being_written) {
   strand_fixture f;
   error_code ec;
-  auto db = database_file::create(f.files, f.strand, f.dir / "d.jdb", "d", 4096, 0, ec);
+  auto db = database_file::create(f.files, f.strand, f.cache, 1, f.dir / "d.jdb", "d", 4096, 0, ec);
   BOOST_TEST_REQUIRE(!ec);
-  db->tree().put("a", "1");
+  test::put_now(*db, "a", "1");
   db->set_applied_lsn(5);
   f.checkpoint(*db);
-  db->tree().put("b", "2");
+  test::put_now(*db, "b", "2");
   db->set_applied_lsn(9);
   std::optional<error_code> r;
   pinned_snapshot snap;

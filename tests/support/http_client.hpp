@@ -58,7 +58,7 @@ class http_client {
 
   http::response<http::string_body> read() {
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
+    parser.body_limit(std::uint64_t{65} << 20);
     stream_.expires_after(timeout_);
     http::read(stream_, buffer_, parser);
     return parser.release();

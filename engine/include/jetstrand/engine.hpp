@@ -36,6 +36,10 @@ struct engine_options {
   io::backend_kind file_backend = io::backend_kind::automatic;
   std::size_t file_threads = 2;
   storage_options storage;  // for every instance
+  // The page cache's budget in bytes, for every instance together: each running instance
+  // gets an equal share. Pages are charged their size plus a small fixed bookkeeping cost.
+  // At least 256 KiB (the engine throws -1003 below that).
+  std::size_t cache_size = std::size_t{256} << 20;
 };
 
 namespace detail {

@@ -119,11 +119,15 @@ class instance : public std::enable_shared_from_this<instance> {
   std::vector<std::string> database_names() const;
 
   // --- Data ---
-  // void(error_code). Commits atomically and durably: when the handler runs without error,
-  // the transaction is in the log on disk and visible to reads. Errors: -1029 unless
-  // running; -1203 unknown database; -1003 for an empty or over-255-byte key or a value
-  // over a quarter page. An empty transaction commits trivially. Concurrent commits share
-  // log flushes (group commit).
+  // void(error_code). Commits atomically: when the handler runs without error the
+  // transaction is visible to reads and in the log on disk, durably (fdatasync'd) unless
+  // the transaction asked for a lazy flush (transaction::set_lazy_flush): then it is durable
+  // with the next durable commit, checkpoint or backup log roll, and at most one second
+  // later; a crash before that loses it whole, never part of it. Errors: -1029 unless
+  // running; -1203 unknown database; -1003 for an empty or over-255-byte key or a value over
+  // max_value_size (64 MiB). An empty transaction commits trivially. Concurrent commits
+  // share log flushes (group commit). Never blocks the strand on the disk: pages a commit
+  // needs are read asynchronously first.
   template <typename Token>
   auto async_commit(transaction t, Token&& token) {
     return on_running(std::forward<Token>(token), [t = std::move(t)](instance& self, auto done) mutable {
@@ -142,28 +146,39 @@ class instance : public std::enable_shared_from_this<instance> {
     t.erase(db, key);
     return async_commit(std::move(t), std::forward<Token>(token));
   }
-  // void(error_code, std::string). -1601 for a missing key; -1203, -1003 as above.
+  // void(error_code, std::string). -1601 for a missing key; -1203, -1003 as above; -1018
+  // for a page or long value that does not verify on disk. Pages not in the cache are read
+  // asynchronously (the strand goes on with other work meanwhile).
   template <typename Token>
   auto async_get(std::string db, std::string key, Token&& token) {
     return on_running<std::string>(std::forward<Token>(token),
                                    [db = std::move(db), key = std::move(key)](instance& self, auto done) {
-                                     std::string value;
-                                     auto ec = self.get_on_strand(db, key, value);
-                                     done(ec, std::move(value));
+                                     self.get_on_strand(db, key, detail::make_copyable(std::move(done)));
                                    });
   }
   using entries = std::vector<std::pair<std::string, std::string>>;
   // void(error_code, entries): keys in [from, to) in order (to empty: no bound), at most
-  // `limit`.
+  // `limit`. Not a snapshot: a commit that lands while the scan reads pages may be seen in
+  // part, in key order.
   template <typename Token>
   auto async_scan(std::string db, std::string from, std::string to, std::size_t limit,
                   Token&& token) {
     return on_running<entries>(std::forward<Token>(token),
                                [db = std::move(db), from = std::move(from), to = std::move(to),
                                 limit](instance& self, auto done) {
-                                 entries out;
-                                 auto ec = self.scan_on_strand(db, from, to, limit, out);
-                                 done(ec, std::move(out));
+                                 self.scan_on_strand(db, from, to, limit, false,
+                                                     detail::make_copyable(std::move(done)));
+                                 });
+  }
+  // void(error_code, entries): as async_scan, keys only (values empty, long ones not read).
+  template <typename Token>
+  auto async_scan_keys(std::string db, std::string from, std::string to, std::size_t limit,
+                       Token&& token) {
+    return on_running<entries>(std::forward<Token>(token),
+                               [db = std::move(db), from = std::move(from), to = std::move(to),
+                                limit](instance& self, auto done) {
+                                 self.scan_on_strand(db, from, to, limit, true,
+                                                     detail::make_copyable(std::move(done)));
                                });
   }
   // void(error_code): writes every dirty page now (it also happens in the background).
@@ -233,11 +248,11 @@ class instance : public std::enable_shared_from_this<instance> {
   boost::system::error_code attach_database_on_strand(const std::string& name);
   void detach_database_on_strand(const std::string& name, done_fn done);
   void commit_on_strand(transaction t, done_fn done);
-  boost::system::error_code get_on_strand(const std::string& db, const std::string& key,
-                                          std::string& value);
-  boost::system::error_code scan_on_strand(const std::string& db, const std::string& from,
-                                           const std::string& to, std::size_t limit,
-                                           entries& out);
+  void get_on_strand(const std::string& db, const std::string& key,
+                     std::function<void(boost::system::error_code, std::string)> done);
+  void scan_on_strand(const std::string& db, const std::string& from, const std::string& to,
+                      std::size_t limit, bool keys_only,
+                      std::function<void(boost::system::error_code, entries)> done);
   void checkpoint_on_strand(done_fn done);
   storage_stats stats_on_strand();
   void publish_databases();

@@ -12,9 +12,12 @@ struct storage_options {
   std::chrono::milliseconds checkpoint_interval{1000};
 };
 
-// The largest value a database of this page size stores (a quarter of a page less its
-// header, so that any leaf splits into two that fit): 2,042 bytes with 8 KiB pages.
-constexpr std::size_t max_value_size(std::size_t page_size) noexcept { return (page_size - 24) / 4; }
+// The largest value stored: 64 MiB. Values up to about a quarter page live in the tree's
+// leaves; longer ones in runs of overflow pages that a read streams from disk (so a value
+// need not fit in the page cache).
+inline constexpr std::size_t max_value_size = 64u << 20;
+// Keys are 1 to 255 bytes of any value.
+inline constexpr std::size_t max_key_size = 255;
 
 // What an instance's storage has done, for observers and tests.
 struct storage_stats {
@@ -26,6 +29,13 @@ struct storage_stats {
   std::uint64_t recovered_records = 0;  // replayed at the last open
   std::uint32_t log_generation = 0;     // where new records go
   std::uint32_t checkpoint_generation = 0;  // the oldest generation recovery needs
+  // The page cache (the instance's share of engine_options::cache_size).
+  std::uint64_t cache_budget = 0;
+  std::uint64_t cache_bytes = 0;       // pages held now, each charged its size + bookkeeping
+  std::uint64_t cache_peak_bytes = 0;  // the most ever held
+  std::uint64_t cache_hits = 0;
+  std::uint64_t cache_misses = 0;
+  std::uint64_t cache_evictions = 0;
 };
 
 }  // namespace jetstrand

@@ -26,12 +26,17 @@ class transaction {
     ops_.push_back({op_kind::erase, std::string(database), std::string(key), {}});
   }
   void rollback() noexcept { ops_.clear(); }
+  // ESE's JET_bitCommitLazyFlush: the commit is acknowledged once written to the log, and
+  // durable with the next flush (a durable commit, a checkpoint, or within one second).
+  void set_lazy_flush(bool lazy = true) noexcept { lazy_ = lazy; }
+  bool lazy_flush() const noexcept { return lazy_; }
 
   bool empty() const noexcept { return ops_.empty(); }
   const std::vector<op>& ops() const noexcept { return ops_; }
 
  private:
   std::vector<op> ops_;
+  bool lazy_ = false;
 };
 
 }  // namespace jetstrand

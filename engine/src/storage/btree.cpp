@@ -1,321 +1,306 @@
 #include "storage/btree.hpp"
 
-#include "jetstrand/error.hpp"
 #include "storage/byte_io.hpp"
 
 #include <algorithm>
 #include <cstring>
 
 namespace jetstrand::storage {
-
-// Payload sizes: a leaf entry is u16 key length, u32 value length, key, value; a branch is
-// u32 first child, then per key: u16 key length, key, u32 child.
 namespace {
-std::size_t leaf_entry_size(std::size_t k, std::size_t v) { return 2 + 4 + k + v; }
-std::size_t branch_entry_size(std::size_t k) { return 2 + k + 4; }
-constexpr int max_depth = 64;  // a corrupt cycle of branch pages stops here
+
+std::vector<unsigned char> copy_of(const unsigned char* page, std::size_t size) {
+  return std::vector<unsigned char>(page, page + size);
+}
+
+std::size_t node_bytes(const unsigned char* page) {
+  return node_type(page) == page_type::leaf ? leaf_bytes(leaf_entries(page))
+                                            : branch_bytes(branch_entries(page));
+}
+
+// Index of the first entry of the right half: both halves keep one entry or more (a branch's
+// right half keeps a key too, as the middle key moves up), and hold about half the bytes.
+template <typename Size>
+std::size_t split_point(std::size_t count, std::size_t total, std::size_t keep_right, Size size_of) {
+  std::size_t acc = 0, m = 0;
+  while (m + keep_right < count && acc < total / 2) acc += size_of(m++);
+  return std::max<std::size_t>(m, 1);
+}
+
 }  // namespace
 
-struct btree::node {
-  bool leaf = true;
-  bool dirty = true;
-  std::uint32_t page = 0;  // 0: never written
-  std::vector<std::string> keys;
-  std::vector<std::string> values;              // leaf only, parallel to keys
-  std::vector<std::unique_ptr<node>> children;  // branch only, keys.size() + 1
-  std::size_t bytes = 0;                        // serialized payload size
-};
-
-struct btree::split {
-  std::string separator;
-  std::unique_ptr<node> right;
-};
-
-btree::btree(std::size_t page_size) : page_size_(page_size), root_(std::make_unique<node>()) {}
-btree::~btree() = default;
-btree::btree(btree&&) noexcept = default;
-btree& btree::operator=(btree&&) noexcept = default;
-
-std::optional<std::string_view> btree::find(std::string_view key) const {
-  const node* n = root_.get();
-  while (!n->leaf) {
-    auto idx = std::upper_bound(n->keys.begin(), n->keys.end(), key) - n->keys.begin();
-    n = n->children[static_cast<std::size_t>(idx)].get();
+void set_branch_child(unsigned char* page, std::size_t i, std::uint32_t child) noexcept {
+  if (i == 0) {
+    store_le<std::uint32_t>(page + 20, child);
+    return;
   }
-  auto it = std::lower_bound(n->keys.begin(), n->keys.end(), key);
-  if (it == n->keys.end() || *it != key) return std::nullopt;
-  return std::string_view(n->values[static_cast<std::size_t>(it - n->keys.begin())]);
+  const auto off = load_le<std::uint16_t>(page + page_header_size + (i - 1) * slot_size);
+  store_le<std::uint32_t>(page + off + 2, child);
 }
 
-std::vector<btree::entry> btree::scan(std::string_view from, std::string_view to,
-                                      std::size_t limit) const {
-  std::vector<entry> out;
-  std::function<bool(const node&)> walk = [&](const node& n) {
-    if (n.leaf) {
-      auto it = std::lower_bound(n.keys.begin(), n.keys.end(), from);
-      for (; it != n.keys.end(); ++it) {
-        if (!to.empty() && *it >= to) return false;
-        if (out.size() >= limit) return false;
-        out.emplace_back(*it, n.values[static_cast<std::size_t>(it - n.keys.begin())]);
-      }
-      return true;
+btree::outcome btree::find(std::string_view key, value& out, std::uint32_t& page) {
+  std::uint32_t p = root_;
+  for (;;) {
+    const unsigned char* b = at(p);
+    if (!b) {
+      page = p;
+      return outcome::missing;
     }
-    // Children before the one that may hold `from` hold only smaller keys.
-    auto first = static_cast<std::size_t>(
-        std::upper_bound(n.keys.begin(), n.keys.end(), from) - n.keys.begin());
-    for (std::size_t i = first; i < n.children.size(); ++i) {
-      if (!walk(*n.children[i])) return false;
+    if (node_type(b) == page_type::branch) {
+      p = branch_child(b, child_index(b, key));
+      continue;
     }
-    return true;
-  };
-  if (limit > 0) walk(*root_);
-  return out;
-}
-
-void btree::put(std::string_view key, std::string_view value) {
-  auto s = insert(*root_, key, value);
-  if (s) {
-    auto new_root = std::make_unique<node>();
-    new_root->leaf = false;
-    new_root->bytes = 4 + branch_entry_size(s->separator.size());
-    new_root->keys.push_back(std::move(s->separator));
-    new_root->children.push_back(std::move(root_));
-    new_root->children.push_back(std::move(s->right));
-    root_ = std::move(new_root);
-  }
-}
-
-std::optional<btree::split> btree::insert(node& n, std::string_view key, std::string_view value) {
-  n.dirty = true;
-  if (n.leaf) {
-    auto it = std::lower_bound(n.keys.begin(), n.keys.end(), key);
-    auto pos = static_cast<std::size_t>(it - n.keys.begin());
-    if (it != n.keys.end() && *it == key) {
-      n.bytes = n.bytes - n.values[pos].size() + value.size();
-      n.values[pos].assign(value);
+    const auto i = lower_bound(b, key);
+    if (i == entry_count(b) || entry_key(b, i) != key) return outcome::absent;
+    const auto e = leaf_at(b, i);
+    out.is_long = e.is_long;
+    if (e.is_long) {
+      out.ref = decode_long_ref(e.value);
+      out.bytes.clear();
     } else {
-      n.keys.emplace(it, key);
-      n.values.emplace(n.values.begin() + static_cast<long>(pos), value);
-      n.bytes += leaf_entry_size(key.size(), value.size());
-      ++count_;
+      out.bytes.assign(e.value);
     }
-  } else {
-    if (n.bytes == 0) n.bytes = 4;
-    auto idx = static_cast<std::size_t>(
-        std::upper_bound(n.keys.begin(), n.keys.end(), key) - n.keys.begin());
-    if (auto s = insert(*n.children[idx], key, value)) {
-      n.bytes += branch_entry_size(s->separator.size());
-      n.keys.insert(n.keys.begin() + static_cast<long>(idx), std::move(s->separator));
-      n.children.insert(n.children.begin() + static_cast<long>(idx) + 1, std::move(s->right));
-    }
+    return outcome::found;
   }
-  if (n.bytes <= capacity()) return std::nullopt;
+}
 
-  // Split by bytes, about half each; both halves keep at least one entry.
-  auto right = std::make_unique<node>();
-  right->leaf = n.leaf;
-  split s;
-  if (n.leaf) {
-    std::size_t acc = 0, m = 0;
-    while (m < n.keys.size() - 1 && acc < n.bytes / 2) {
-      acc += leaf_entry_size(n.keys[m].size(), n.values[m].size());
-      ++m;
+btree::outcome btree::scan_leaf(std::string_view from, std::string_view to, std::size_t limit,
+                                bool keys_only, std::vector<item>& out,
+                                std::optional<std::string>& next, std::uint32_t& page) {
+  std::uint32_t p = root_;
+  std::optional<std::string_view> fence;  // the first key of the next leaf, if there is one
+  for (;;) {
+    const unsigned char* b = at(p);
+    if (!b) {
+      page = p;
+      return outcome::missing;
     }
-    m = std::max<std::size_t>(m, 1);
-    for (std::size_t i = m; i < n.keys.size(); ++i) {
-      right->bytes += leaf_entry_size(n.keys[i].size(), n.values[i].size());
-      right->keys.push_back(std::move(n.keys[i]));
-      right->values.push_back(std::move(n.values[i]));
+    if (node_type(b) == page_type::branch) {
+      const auto idx = child_index(b, from);
+      if (idx < entry_count(b)) fence = entry_key(b, idx);
+      p = branch_child(b, idx);
+      continue;
     }
-    n.keys.resize(m);
-    n.values.resize(m);
-    n.bytes -= right->bytes;
-    s.separator = right->keys.front();
-  } else {
-    std::size_t acc = 4, m = 0;
-    while (m < n.keys.size() - 2 && acc < n.bytes / 2) {
-      acc += branch_entry_size(n.keys[m].size());
-      ++m;
+    const std::size_t n = entry_count(b);
+    std::size_t i = lower_bound(b, from);
+    for (; i < n && out.size() < limit; ++i) {
+      const auto e = leaf_at(b, i);
+      if (!to.empty() && e.key >= to) {
+        next.reset();
+        return outcome::found;
+      }
+      item it;
+      it.key.assign(e.key);
+      if (!keys_only) {
+        it.val.is_long = e.is_long;
+        if (e.is_long) it.val.ref = decode_long_ref(e.value); else it.val.bytes.assign(e.value);
+      }
+      out.push_back(std::move(it));
     }
-    m = std::max<std::size_t>(m, 1);
-    s.separator = std::move(n.keys[m]);
-    right->bytes = 4;
-    right->children.push_back(std::move(n.children[m + 1]));
-    for (std::size_t i = m + 1; i < n.keys.size(); ++i) {
-      right->bytes += branch_entry_size(n.keys[i].size());
-      right->keys.push_back(std::move(n.keys[i]));
-      right->children.push_back(std::move(n.children[i + 1]));
+    if (i < n) {
+      next.emplace(entry_key(b, i));
+    } else if (fence) {
+      next.emplace(*fence);
+    } else {
+      next.reset();
     }
-    n.keys.resize(m);
-    n.children.resize(m + 1);
-    n.bytes = 4;
-    for (const auto& k : n.keys) n.bytes += branch_entry_size(k.size());
+    return outcome::found;
   }
-  s.right = std::move(right);
-  return s;
+}
+
+std::uint32_t btree::first_missing(std::string_view key, bool for_erase) {
+  std::uint32_t p = root_;
+  for (;;) {
+    const unsigned char* b = at(p);
+    if (!b) return p;
+    if (node_type(b) == page_type::leaf) return 0;
+    const auto idx = child_index(b, key);
+    if (for_erase && entry_count(b) > 0) {
+      const auto sibling = branch_child(b, idx > 0 ? idx - 1 : idx + 1);
+      if (!at(sibling)) return sibling;
+    }
+    p = branch_child(b, idx);
+  }
+}
+
+void btree::path_pages(std::string_view key, bool for_erase, std::vector<std::uint32_t>& out) {
+  std::uint32_t p = root_;
+  for (;;) {
+    const unsigned char* b = at(p);
+    if (!b) return;
+    out.push_back(p);
+    if (node_type(b) == page_type::leaf) return;
+    const auto idx = child_index(b, key);
+    if (for_erase && entry_count(b) > 0) out.push_back(branch_child(b, idx > 0 ? idx - 1 : idx + 1));
+    p = branch_child(b, idx);
+  }
+}
+
+std::size_t btree::depth() {
+  std::size_t d = 1;
+  for (const unsigned char* b = at(root_); b && node_type(b) == page_type::branch; ++d) {
+    b = at(branch_child(b, 0));
+  }
+  return d;
+}
+
+unsigned char* btree::descend_writable(std::string_view key, std::vector<step>& path,
+                                       std::uint32_t& leaf) {
+  unsigned char* node = pages_.writable(root_);
+  std::uint32_t current = root_;
+  while (node_type(node) == page_type::branch) {
+    const auto idx = child_index(node, key);
+    const auto child = branch_child(node, idx);
+    auto moved = child;
+    unsigned char* c = pages_.writable(moved);
+    if (moved != child) set_branch_child(node, idx, moved);
+    path.push_back({current, idx});
+    current = moved;
+    node = c;
+  }
+  leaf = current;
+  return node;
+}
+
+void btree::put(std::string_view key, const value& v) {
+  const std::size_t ps = pages_.page_size();
+  std::vector<step> path;
+  std::uint32_t leaf = 0;
+  unsigned char* page = descend_writable(key, path, leaf);
+  const auto scratch = copy_of(page, ps);
+  auto entries = leaf_entries(scratch.data());
+  unsigned char ref_bytes[long_ref_size];
+  if (v.is_long) encode_long_ref(v.ref, ref_bytes);
+  const leaf_entry e{key,
+                     v.is_long ? std::string_view(reinterpret_cast<const char*>(ref_bytes), long_ref_size)
+                               : std::string_view(v.bytes),
+                     v.is_long};
+  const auto pos = lower_bound(scratch.data(), key);
+  if (pos < entries.size() && entries[pos].key == key) {
+    if (entries[pos].is_long) pages_.release_long(decode_long_ref(entries[pos].value));
+    entries[pos] = e;
+  } else {
+    entries.insert(entries.begin() + static_cast<long>(pos), e);
+  }
+  const std::size_t total = leaf_bytes(entries);
+  if (total <= page_payload(ps)) {
+    write_leaf(page, ps, entries);
+    return;
+  }
+  const auto m = split_point(entries.size(), total, 1,
+                             [&](std::size_t i) { return leaf_entry_bytes(entries[i]); });
+  std::vector<leaf_entry> right(entries.begin() + static_cast<long>(m), entries.end());
+  entries.resize(m);
+  std::uint32_t right_no = 0;
+  write_leaf(pages_.new_page(right_no), ps, right);
+  std::string separator(right.front().key);
+  write_leaf(page, ps, entries);
+  insert_into_parents(path, std::move(separator), right_no);
+}
+
+void btree::insert_into_parents(std::vector<step>& path, std::string separator, std::uint32_t right) {
+  const std::size_t ps = pages_.page_size();
+  for (;;) {
+    if (path.empty()) {
+      std::uint32_t new_root = 0;
+      branch_contents b;
+      b.children = {root_, right};
+      b.keys = {separator};
+      write_branch(pages_.new_page(new_root), ps, b);
+      root_ = new_root;
+      return;
+    }
+    const step s = path.back();
+    path.pop_back();
+    unsigned char* page = at(s.page);
+    const auto scratch = copy_of(page, ps);
+    auto b = branch_entries(scratch.data());
+    b.keys.insert(b.keys.begin() + static_cast<long>(s.index), separator);
+    b.children.insert(b.children.begin() + static_cast<long>(s.index) + 1, right);
+    const std::size_t total = branch_bytes(b);
+    if (total <= page_payload(ps)) {
+      write_branch(page, ps, b);
+      return;
+    }
+    // Keys [0, m) stay, key m moves up, keys (m, end) go right.
+    const auto m = split_point(b.keys.size(), total, 2,
+                               [&](std::size_t i) { return branch_entry_bytes(b.keys[i]); });
+    branch_contents r;
+    r.children.assign(b.children.begin() + static_cast<long>(m) + 1, b.children.end());
+    r.keys.assign(b.keys.begin() + static_cast<long>(m) + 1, b.keys.end());
+    std::string up(b.keys[m]);
+    b.keys.resize(m);
+    b.children.resize(m + 1);
+    std::uint32_t right_no = 0;
+    write_branch(pages_.new_page(right_no), ps, r);
+    write_branch(page, ps, b);
+    separator = std::move(up);
+    right = right_no;
+  }
 }
 
 bool btree::erase(std::string_view key) {
-  if (!erase_from(*root_, key)) return false;
+  value found;
+  std::uint32_t missing = 0;
+  if (find(key, found, missing) != outcome::found) return false;  // nothing to copy on write
+  const std::size_t ps = pages_.page_size();
+  std::vector<step> path;
+  std::uint32_t leaf = 0;
+  unsigned char* page = descend_writable(key, path, leaf);
+  const auto scratch = copy_of(page, ps);
+  auto entries = leaf_entries(scratch.data());
+  const auto pos = lower_bound(scratch.data(), key);
+  if (entries[pos].is_long) pages_.release_long(decode_long_ref(entries[pos].value));
+  entries.erase(entries.begin() + static_cast<long>(pos));
+  write_leaf(page, ps, entries);
+  rebalance(path, leaf);
+  return true;
+}
+
+void btree::rebalance(std::vector<step>& path, std::uint32_t child) {
+  const std::size_t ps = pages_.page_size();
+  const std::size_t payload = page_payload(ps);
+  while (!path.empty()) {
+    const step s = path.back();
+    path.pop_back();
+    unsigned char* parent = at(s.page);
+    if (node_bytes(at(child)) >= payload / 4 || entry_count(parent) == 0) break;
+    const std::size_t li = s.index > 0 ? s.index - 1 : s.index;
+    const auto left = branch_child(parent, li), right = branch_child(parent, li + 1);
+    const auto lcopy = copy_of(at(left), ps), rcopy = copy_of(at(right), ps);
+    const auto parent_copy = copy_of(parent, ps);
+    auto pb = branch_entries(parent_copy.data());
+    if (node_type(lcopy.data()) == page_type::leaf) {
+      auto l = leaf_entries(lcopy.data());
+      const auto r = leaf_entries(rcopy.data());
+      if (leaf_bytes(l) + leaf_bytes(r) > payload) break;  // the sibling is well filled: leave both
+      l.insert(l.end(), r.begin(), r.end());
+      auto moved = left;
+      write_leaf(pages_.writable(moved), ps, l);
+      pb.children[li] = moved;
+    } else {
+      auto l = branch_entries(lcopy.data());
+      const auto r = branch_entries(rcopy.data());
+      if (branch_bytes(l) + branch_bytes(r) + branch_entry_bytes(pb.keys[li]) > payload) break;
+      l.keys.push_back(pb.keys[li]);
+      l.keys.insert(l.keys.end(), r.keys.begin(), r.keys.end());
+      l.children.insert(l.children.end(), r.children.begin(), r.children.end());
+      auto moved = left;
+      write_branch(pages_.writable(moved), ps, l);
+      pb.children[li] = moved;
+    }
+    pages_.release(right);
+    pb.keys.erase(pb.keys.begin() + static_cast<long>(li));
+    pb.children.erase(pb.children.begin() + static_cast<long>(li) + 1);
+    write_branch(parent, ps, pb);
+    child = s.page;
+  }
   // A root branch left with one child hands the root to it.
-  while (!root_->leaf && root_->children.size() == 1) {
-    if (root_->page) orphaned_.push_back(root_->page);
-    root_ = std::move(root_->children.front());
-    root_->dirty = true;
+  for (const unsigned char* r = at(root_); node_type(r) == page_type::branch && entry_count(r) == 0;
+       r = at(root_)) {
+    const auto only = branch_child(r, 0);
+    pages_.release(root_);
+    root_ = only;
   }
-  return true;
-}
-
-bool btree::erase_from(node& n, std::string_view key) {
-  if (n.leaf) {
-    auto it = std::lower_bound(n.keys.begin(), n.keys.end(), key);
-    if (it == n.keys.end() || *it != key) return false;
-    auto pos = static_cast<std::size_t>(it - n.keys.begin());
-    n.bytes -= leaf_entry_size(n.keys[pos].size(), n.values[pos].size());
-    n.keys.erase(it);
-    n.values.erase(n.values.begin() + static_cast<long>(pos));
-    n.dirty = true;
-    --count_;
-    return true;
-  }
-  auto idx = static_cast<std::size_t>(
-      std::upper_bound(n.keys.begin(), n.keys.end(), key) - n.keys.begin());
-  node& child = *n.children[idx];
-  if (!erase_from(child, key)) return false;
-  n.dirty = true;
-  bool empty = child.leaf ? child.keys.empty() : child.children.empty();
-  if (empty && n.children.size() > 1) {
-    if (child.page) orphaned_.push_back(child.page);
-    n.children.erase(n.children.begin() + static_cast<long>(idx));
-    auto k = n.keys.begin() + static_cast<long>(idx == 0 ? 0 : idx - 1);
-    n.bytes -= branch_entry_size(k->size());
-    n.keys.erase(k);
-  }
-  return true;
-}
-
-bool btree::dirty() const noexcept { return root_->dirty || !orphaned_.empty(); }
-
-std::uint32_t btree::flush(std::uint64_t lsn, const std::function<std::uint32_t()>& allocate,
-                           const std::function<void(std::uint32_t)>& freed,
-                           const page_writer& write) {
-  for (auto p : orphaned_) freed(p);
-  orphaned_.clear();
-  std::vector<unsigned char> buffer(page_size_);
-  return flush_node(*root_, lsn, allocate, freed, write, buffer);
-}
-
-std::uint32_t btree::flush_node(node& n, std::uint64_t lsn,
-                                const std::function<std::uint32_t()>& allocate,
-                                const std::function<void(std::uint32_t)>& freed,
-                                const page_writer& write, std::vector<unsigned char>& buffer) {
-  if (!n.dirty) return n.page;
-  std::vector<std::uint32_t> child_pages;
-  for (auto& c : n.children) {
-    child_pages.push_back(flush_node(*c, lsn, allocate, freed, write, buffer));
-  }
-  if (n.page) freed(n.page);
-  n.page = allocate();
-
-  std::fill(buffer.begin(), buffer.end(), 0);
-  unsigned char* p = buffer.data() + page_header_size;
-  if (n.leaf) {
-    for (std::size_t i = 0; i < n.keys.size(); ++i) {
-      store_le<std::uint16_t>(p, static_cast<std::uint16_t>(n.keys[i].size()));
-      store_le<std::uint32_t>(p + 2, static_cast<std::uint32_t>(n.values[i].size()));
-      p += 6;
-      std::memcpy(p, n.keys[i].data(), n.keys[i].size());
-      p += n.keys[i].size();
-      std::memcpy(p, n.values[i].data(), n.values[i].size());
-      p += n.values[i].size();
-    }
-  } else {
-    store_le<std::uint32_t>(p, child_pages[0]);
-    p += 4;
-    for (std::size_t i = 0; i < n.keys.size(); ++i) {
-      store_le<std::uint16_t>(p, static_cast<std::uint16_t>(n.keys[i].size()));
-      p += 2;
-      std::memcpy(p, n.keys[i].data(), n.keys[i].size());
-      p += n.keys[i].size();
-      store_le<std::uint32_t>(p, child_pages[i + 1]);
-      p += 4;
-    }
-  }
-  seal_page(buffer.data(), page_size_,
-            {n.page, lsn, n.leaf ? page_type::leaf : page_type::branch,
-             static_cast<std::uint16_t>(n.keys.size())});
-  write(n.page, buffer.data());
-  n.dirty = false;
-  return n.page;
-}
-
-btree btree::load(std::size_t page_size, std::uint32_t root, const page_reader& read,
-                  std::vector<std::uint32_t>& pages_in_use, boost::system::error_code& ec) {
-  btree t(page_size);
-  std::size_t count = 0;
-  auto n = load_node(page_size, root, read, 0, pages_in_use, count, ec);
-  if (ec) return t;
-  t.root_ = std::move(n);
-  t.count_ = count;
-  return t;
-}
-
-std::unique_ptr<btree::node> btree::load_node(std::size_t page_size, std::uint32_t page_no,
-                                              const page_reader& read, int depth,
-                                              std::vector<std::uint32_t>& pages,
-                                              std::size_t& count, boost::system::error_code& ec) {
-  if (depth > max_depth) {
-    ec = jet_errc::database_corrupted;
-    return nullptr;
-  }
-  const unsigned char* page = read(page_no, ec);
-  if (ec) return nullptr;
-  pages.push_back(page_no);
-  auto info = read_page_info(page);
-  auto n = std::make_unique<node>();
-  n->page = page_no;
-  n->dirty = false;
-  byte_reader in(page + page_header_size, page_size - page_header_size);
-  auto corrupt = [&] {
-    ec = jet_errc::database_corrupted;
-    return nullptr;
-  };
-  if (info.type == page_type::leaf) {
-    for (std::uint16_t i = 0; i < info.count; ++i) {
-      std::uint16_t klen;
-      std::uint32_t vlen;
-      std::string k, v;
-      if (!in.number(klen) || !in.number(vlen) || !in.bytes(klen, k) || !in.bytes(vlen, v)) {
-        return corrupt();
-      }
-      if (!n->keys.empty() && k <= n->keys.back()) return corrupt();
-      n->bytes += leaf_entry_size(klen, vlen);
-      n->keys.push_back(std::move(k));
-      n->values.push_back(std::move(v));
-    }
-    count += info.count;
-    return n;
-  }
-  if (info.type != page_type::branch) return corrupt();
-  n->leaf = false;
-  std::uint32_t child;
-  if (!in.number(child)) return corrupt();
-  std::vector<std::uint32_t> child_pages{child};
-  n->bytes = 4;
-  for (std::uint16_t i = 0; i < info.count; ++i) {
-    std::uint16_t klen;
-    std::string k;
-    if (!in.number(klen) || !in.bytes(klen, k) || !in.number(child)) return corrupt();
-    n->bytes += branch_entry_size(klen);
-    n->keys.push_back(std::move(k));
-    child_pages.push_back(child);
-  }
-  for (auto c : child_pages) {
-    auto loaded = load_node(page_size, c, read, depth + 1, pages, count, ec);
-    if (ec) return nullptr;
-    n->children.push_back(std::move(loaded));
-  }
-  return n;
 }
 
 }  // namespace jetstrand::storage

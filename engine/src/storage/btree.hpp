@@ -1,88 +1,103 @@
 #pragma once
+// An ordered map of byte strings as a copy-on-write B+tree of slotted pages (node_page.hpp),
+// whose pages live in the instance's page cache and on disk.
+//
+// The algorithms never read the disk. Every call works on resident pages only and says
+// which page it lacks when it reaches one that is not (`missing`); the caller reads that
+// page into the cache and calls again from the start, so nothing waits on the disk inside
+// the tree and a strand never blocks. Changes (put, erase) require their whole path to be
+// resident first (first_missing), and then run to the end in one call: a reader on the
+// same strand sees a transaction's changes all or none.
+//
+// Copy-on-write: a page written by a checkpoint is never changed; the first change after it
+// copies it to a new page (dirty until the next checkpoint) and releases the old one, which
+// becomes free once the next checkpoint's header is durable. Deletes merge a node that falls
+// under a quarter full with a sibling when the two fit in one page, so a database that
+// shrinks gives its pages back.
 
 #include "jetstrand/storage_options.hpp"
-// An ordered map of byte strings as a B+tree whose nodes are sized to fit one page each.
-//
-// The whole tree lives in memory (loaded when the database is attached); pages on disk are
-// its durable form. Nodes changed since the last flush are dirty; flush() writes them
-// copy-on-write: every dirty node goes to a newly allocated page, children before parents,
-// and the pages they used before are reported as freed. Deletion removes empty nodes but
-// does not merge underfull ones.
-
-#include "storage/page.hpp"
-
-#include <boost/system/error_code.hpp>
+#include "storage/node_page.hpp"
 
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace jetstrand::storage {
 
-inline constexpr std::size_t max_key_size = 255;
-// Values are at most jetstrand::max_value_size(page_size) (storage_options.hpp): a quarter
-// of a page less its header, so that any leaf can be split into two that fit.
-using jetstrand::max_value_size;
-static_assert(jetstrand::max_value_size(8192) == (8192 - page_header_size) / 4,
-              "storage_options.hpp's max_value_size must use the page header's size");
+using jetstrand::max_key_size;
+
+// What the tree needs from its database: resident pages, new pages, and releases.
+class tree_pages {
+ public:
+  virtual ~tree_pages() = default;
+  virtual std::size_t page_size() const noexcept = 0;
+  // The resident page, or nullptr if it must be read first. Never touches the disk.
+  virtual unsigned char* resident(std::uint32_t page_no) noexcept = 0;
+  // A page the tree may change: itself if dirty, else a dirty copy on a new page (the old one
+  // is released and `page_no` updated). Requires the page to be resident.
+  virtual unsigned char* writable(std::uint32_t& page_no) = 0;
+  // A new, zeroed, dirty page.
+  virtual unsigned char* new_page(std::uint32_t& page_no) = 0;
+  // A page (or a long value's run) no longer referenced by the tree.
+  virtual void release(std::uint32_t page_no) = 0;
+  virtual void release_long(const long_ref& ref) = 0;
+};
 
 class btree {
  public:
-  using entry = std::pair<std::string, std::string>;
-  using page_reader = std::function<const unsigned char*(std::uint32_t page_no,
-                                                         boost::system::error_code& ec)>;
-  using page_writer = std::function<void(std::uint32_t page_no, const unsigned char* page)>;
+  // `root` is where the root's page number is kept (the database header): changes update it.
+  btree(tree_pages& pages, std::uint32_t& root) : pages_(pages), root_(root) {}
 
-  explicit btree(std::size_t page_size);
-  ~btree();
-  btree(btree&&) noexcept;
-  btree& operator=(btree&&) noexcept;
+  enum class outcome { found, absent, missing };
 
-  // Rebuilds the tree rooted at `root` from pages that `read` returns verified. Errors:
-  // whatever `read` reports, or -1206 for a page that verifies but does not parse.
-  static btree load(std::size_t page_size, std::uint32_t root, const page_reader& read,
-                    std::vector<std::uint32_t>& pages_in_use, boost::system::error_code& ec);
+  struct value {
+    bool is_long = false;
+    std::string bytes;  // inline values
+    long_ref ref;       // long values
+  };
+  // found (value set), absent, or missing (page set: read it and call again).
+  outcome find(std::string_view key, value& out, std::uint32_t& page);
 
-  std::optional<std::string_view> find(std::string_view key) const;
-  // Entries with from <= key < to (to empty: no upper bound), at most `limit` of them.
-  std::vector<entry> scan(std::string_view from, std::string_view to, std::size_t limit) const;
-  std::size_t size() const noexcept { return count_; }
+  struct item {
+    std::string key;
+    value val;
+  };
+  // Appends the entries with from <= key < to (to empty: no upper bound) of the leaf that
+  // holds `from`, up to `limit` in `out` altogether. `next` gets where the following leaf
+  // starts, or nullopt when nothing can follow. missing: nothing appended, read `page`.
+  outcome scan_leaf(std::string_view from, std::string_view to, std::size_t limit,
+                    bool keys_only, std::vector<item>& out, std::optional<std::string>& next,
+                    std::uint32_t& page);
 
-  // Keys of 1..max_key_size bytes, values up to max_value_size (checked by the caller).
-  void put(std::string_view key, std::string_view value);
+  // 0 when every page a change of `key` touches is resident (an erase also needs each
+  // node's merge sibling); otherwise the first page that is not.
+  std::uint32_t first_missing(std::string_view key, bool for_erase);
+  // The pages first_missing checked (for pinning while more are read).
+  void path_pages(std::string_view key, bool for_erase, std::vector<std::uint32_t>& out);
+  // The root-to-leaf depth (1: the root is a leaf), from resident pages.
+  std::size_t depth();
+
+  // Require first_missing(key, ...) == 0 now. A replaced or erased long value is released.
+  void put(std::string_view key, const value& v);
   bool erase(std::string_view key);
 
-  bool dirty() const noexcept;
-
-  // Writes every dirty node (see above). `allocate` gives a fresh page number, `freed`
-  // receives the pages no longer referenced once this flush is durable. Returns the root's
-  // page number.
-  std::uint32_t flush(std::uint64_t lsn, const std::function<std::uint32_t()>& allocate,
-                      const std::function<void(std::uint32_t)>& freed, const page_writer& write);
-
  private:
-  struct node;
-  struct split;
-  std::optional<split> insert(node& n, std::string_view key, std::string_view value);
-  bool erase_from(node& n, std::string_view key);
-  std::uint32_t flush_node(node& n, std::uint64_t lsn, const std::function<std::uint32_t()>& allocate,
-                           const std::function<void(std::uint32_t)>& freed, const page_writer& write,
-                           std::vector<unsigned char>& buffer);
-  static std::unique_ptr<node> load_node(std::size_t page_size, std::uint32_t page_no,
-                                         const page_reader& read, int depth,
-                                         std::vector<std::uint32_t>& pages, std::size_t& count,
-                                         boost::system::error_code& ec);
-  std::size_t capacity() const noexcept { return page_size_ - page_header_size; }
+  struct step {
+    std::uint32_t page;  // the branch
+    std::size_t index;   // which child the path took
+  };
+  unsigned char* descend_writable(std::string_view key, std::vector<step>& path, std::uint32_t& leaf);
+  void insert_into_parents(std::vector<step>& path, std::string separator, std::uint32_t right);
+  void rebalance(std::vector<step>& path, std::uint32_t child);
+  unsigned char* at(std::uint32_t page_no) noexcept { return pages_.resident(page_no); }
 
-  std::size_t page_size_;
-  std::unique_ptr<node> root_;
-  std::size_t count_ = 0;
-  std::vector<std::uint32_t> orphaned_;  // pages of nodes removed since the last flush
+  tree_pages& pages_;
+  std::uint32_t& root_;
 };
+
+// Sets child i (0..count) of a branch page in place.
+void set_branch_child(unsigned char* page, std::size_t i, std::uint32_t child) noexcept;
 
 }  // namespace jetstrand::storage

@@ -12,9 +12,14 @@ namespace jetstrand::storage {
 
 using boost::system::error_code;
 
+namespace {
+// Long values waiting for a checkpoint past this start one early.
+constexpr std::size_t early_checkpoint_long_bytes = 64u << 20;
+}  // namespace
+
 instance_storage::instance_storage(const io::file_service& files, strand s,
                                    std::filesystem::path dir, storage_options options,
-                                   logger& log)
+                                   logger& log, std::function<std::size_t()> cache_budget)
     : files_(files),
       strand_(s),
       dir_(std::move(dir)),
@@ -22,9 +27,23 @@ instance_storage::instance_storage(const io::file_service& files, strand s,
       log_dir_(dir_ / "logs"),
       options_(options),
       log_(log),
+      cache_budget_(std::move(cache_budget)),
+      cache_(cache_budget_()),
       timer_(s) {}
 
 instance_storage::~instance_storage() = default;
+
+std::unique_ptr<database_file> instance_storage::open_database(const std::string& name, bool create,
+                                                               error_code& ec) {
+  auto path = db_dir_ / (name + ".jdb");
+  auto db = create ? database_file::create(files_, strand_, cache_, next_space_, path, name,
+                                           options_.page_size, last_applied_lsn_, ec)
+                   : database_file::open(files_, strand_, cache_, next_space_, path, ec);
+  if (!db) return nullptr;
+  ++next_space_;
+  db->set_on_cache_full([this] { start_checkpoint(); });
+  return db;
+}
 
 error_code instance_storage::open() {
   if (!valid_page_size(options_.page_size) || options_.log_file_size < (64u << 10) ||
@@ -33,7 +52,7 @@ error_code instance_storage::open() {
   }
   std::error_code sec;
   std::filesystem::create_directories(db_dir_, sec);
-  std::filesystem::create_directories(log_dir_, sec);
+  if (!sec) std::filesystem::create_directories(log_dir_, sec);
   if (sec) return {sec.value(), boost::system::system_category()};
 
   error_code ec;
@@ -48,7 +67,7 @@ error_code instance_storage::open() {
 
   std::map<std::string, database_file*, std::less<>> view;
   for (const auto& name : state->databases) {
-    auto db = database_file::open(files_, strand_, db_dir_ / (name + ".jdb"), ec);
+    auto db = open_database(name, false, ec);
     if (ec) {
       JETSTRAND_LOG(log_, log_level::error) << "database " << name << ": " << ec.message();
       return ec;
@@ -91,12 +110,23 @@ error_code instance_storage::open() {
 void instance_storage::close(done_handler done) {
   closing_ = true;
   timer_.cancel();
-  wal_->drain([this, done = std::move(done)] {
-    checkpoint([this, done](error_code ec) {
-      databases_.clear();
-      done(ec);
-    });
+  wal_->drain([this, done = std::move(done)]() mutable {
+    auto finish = [this, done = std::move(done)] {
+      checkpoint([this, done](error_code ec) {
+        databases_.clear();
+        done(ec);
+      });
+    };
+    if (operations_ == 0) return finish();
+    idle_waiters_.push_back(std::move(finish));
   });
+}
+
+void instance_storage::operation_done() {
+  if (--operations_ > 0 || idle_waiters_.empty()) return;
+  auto waiters = std::move(idle_waiters_);
+  idle_waiters_.clear();
+  for (auto& w : waiters) w();
 }
 
 std::vector<std::string> instance_storage::database_names() const {
@@ -114,11 +144,9 @@ error_code instance_storage::create_database(const std::string& name) {
   if (!is_valid_name(name)) return jet_errc::invalid_parameter;
   if (find(name)) return jet_errc::database_duplicate;
   error_code ec;
-  auto path = db_dir_ / (name + ".jdb");
-  if (std::filesystem::exists(path)) return jet_errc::database_duplicate;
+  if (std::filesystem::exists(db_dir_ / (name + ".jdb"))) return jet_errc::database_duplicate;
   // Records before now never touched this database: its snapshot is current as of now.
-  auto db = database_file::create(files_, strand_, path, name, options_.page_size,
-                                  last_applied_lsn_, ec);
+  auto db = open_database(name, true, ec);
   if (ec) return ec;
   databases_[name] = std::move(db);
   if ((ec = write_checkpoint_file())) {
@@ -133,7 +161,7 @@ error_code instance_storage::attach_database(const std::string& name) {
   if (!is_valid_name(name)) return jet_errc::invalid_parameter;
   if (find(name)) return jet_errc::database_duplicate;
   error_code ec;
-  auto db = database_file::open(files_, strand_, db_dir_ / (name + ".jdb"), ec);
+  auto db = open_database(name, false, ec);
   if (ec) return ec;
   db->set_applied_lsn(std::max(db->durable_lsn(), last_applied_lsn_));
   databases_[name] = std::move(db);
@@ -143,67 +171,264 @@ error_code instance_storage::attach_database(const std::string& name) {
 
 void instance_storage::detach_database(const std::string& name, done_handler done) {
   if (!find(name)) return done(jet_errc::database_not_found);
-  // Flush it completely first: once detached, recovery no longer replays into it.
-  checkpoint([this, name, done = std::move(done)](error_code ec) {
-    if (ec) return done(ec);
-    if (!find(name)) return done(jet_errc::database_not_found);
-    databases_.erase(name);
-    done(write_checkpoint_file());
-  });
+  // Flush it completely first: once detached, recovery no longer replays into it. Reads in
+  // flight finish first (they hold the database's pages).
+  ++operations_;
+  auto after_idle = [this, name, done = std::move(done)]() mutable {
+    checkpoint([this, name, done](error_code ec) {
+      if (ec) return done(ec);
+      auto* db = find(name);
+      if (!db) return done(jet_errc::database_not_found);
+      databases_.erase(name);
+      done(write_checkpoint_file());
+    });
+  };
+  if (--operations_ == 0) return after_idle();
+  idle_waiters_.push_back(std::move(after_idle));
 }
 
 error_code instance_storage::validate(const transaction& t) const {
   for (const auto& op : t.ops()) {
-    auto* db = find(op.database);
-    if (!db) return jet_errc::database_not_found;
+    if (!find(op.database)) return jet_errc::database_not_found;
     if (op.key.empty() || op.key.size() > max_key_size) return jet_errc::invalid_parameter;
-    if (op.value.size() > max_value_size(db->page_size())) return jet_errc::invalid_parameter;
+    if (op.value.size() > max_value_size) return jet_errc::invalid_parameter;
   }
   return {};
 }
 
-void instance_storage::commit(transaction t, done_handler done) {
+void instance_storage::commit(transaction t, bool durable, done_handler done) {
   if (t.empty()) return done({});
   if (auto ec = validate(t)) return done(ec);
   auto payload = encode_commit(t);
-  auto shared = std::make_shared<transaction>(std::move(t));
-  wal_->append(std::move(payload), [this, shared, done = std::move(done)](error_code ec,
-                                                                         std::uint64_t lsn) {
-    if (ec) return done(ec);
-    // Appends complete in LSN order, so databases see commits in log order.
-    for (const auto& op : shared->ops()) {
-      auto* db = find(op.database);
-      if (!db) continue;  // detached while the record was being written
-      if (op.kind == transaction::op_kind::put) {
-        db->tree().put(op.key, op.value);
-      } else {
-        db->tree().erase(op.key);
-      }
-    }
-    last_applied_lsn_ = lsn;
-    ++stats_.commits;
+  if (payload.size() > write_ahead_log::max_payload()) return done(jet_errc::invalid_parameter);
+  auto shared = std::make_shared<const transaction>(std::move(t));
+  ++operations_;
+  wal_->append(std::move(payload), durable,
+               [this, shared, done = std::move(done)](error_code ec, std::uint64_t lsn) mutable {
+                 if (ec) {
+                   done(ec);
+                   return operation_done();
+                 }
+                 // Appends complete in LSN order, so databases see commits in log order.
+                 apply_queue_.push_back({shared, lsn, std::move(done), {}});
+                 if (!apply_waiting_) apply_queued();
+               });
+}
+
+void instance_storage::apply_queued() {
+  while (!apply_queue_.empty() && !syncing_for_checkpoint_) {
+    auto& head = apply_queue_.front();
+    if (!prepare(head)) return;  // resumed when the read lands or room is made
+    apply(head);
+    unpin(head);
+    auto done = std::move(head.done);
+    apply_queue_.pop_front();
     done({});
-  });
+    operation_done();
+    maybe_checkpoint_early();
+  }
 }
 
-error_code instance_storage::get(std::string_view db_name, std::string_view key,
-                                 std::string& value) const {
-  auto* db = find(db_name);
-  if (!db) return jet_errc::database_not_found;
-  if (key.empty() || key.size() > max_key_size) return jet_errc::invalid_parameter;
-  auto v = db->tree().find(key);
-  if (!v) return jet_errc::record_not_found;
-  value.assign(*v);
-  return {};
+bool instance_storage::prepare(applying& a) {
+  refresh_budget();
+  unpin(a);  // each attempt checks every operation again, from the first
+  std::size_t growth = 0;
+  for (const auto& op : a.t->ops()) {
+    auto* db = find(op.database);
+    if (!db) continue;  // detached while the record was being written
+    const bool erase = op.kind == transaction::op_kind::erase;
+    if (auto missing = db->tree().first_missing(op.key, erase)) {
+      apply_waiting_ = true;
+      ++operations_;
+      db->fetch(missing, [this](error_code ec) {
+        apply_waiting_ = false;
+        if (ec) {
+          // The page cannot be read: the commit is in the log (recovery applies it after a
+          // restart), but this database cannot take it now.
+          auto& head = apply_queue_.front();
+          unpin(head);
+          auto done = std::move(head.done);
+          apply_queue_.pop_front();
+          done(ec);
+          operation_done();
+        }
+        apply_queued();
+        operation_done();
+      });
+      return false;
+    }
+    // Keep this operation's path while later ones read theirs.
+    std::vector<std::uint32_t> path;
+    db->tree().path_pages(op.key, erase, path);
+    for (auto p : path) {
+      if (db->pin_page(p)) a.pinned.emplace_back(db, p);
+    }
+    growth += (db->tree().depth() + 1) * page_cache::charge(db->page_size());
+  }
+  if (!cache_.make_room(growth) && !a.over_budget) {
+    // The budget is all dirty (or pinned): a checkpoint makes pages evictable. Should it
+    // not (it failed), the commit goes ahead over budget: it is in the log already.
+    unpin(a);
+    apply_waiting_ = true;
+    ++operations_;
+    checkpoint([this](error_code) {
+      apply_waiting_ = false;
+      apply_queue_.front().over_budget = true;
+      apply_queued();
+      operation_done();
+    });
+    return false;
+  }
+  return true;
 }
 
-error_code instance_storage::scan(std::string_view db_name, std::string_view from,
-                                  std::string_view to, std::size_t limit,
-                                  std::vector<std::pair<std::string, std::string>>& out) const {
-  auto* db = find(db_name);
-  if (!db) return jet_errc::database_not_found;
-  out = db->tree().scan(from, to, limit);
-  return {};
+void instance_storage::apply(applying& a) {
+  for (const auto& op : a.t->ops()) {
+    if (auto* db = find(op.database)) db->apply(a.t, op);
+  }
+  for (auto& [name, db] : databases_) db->set_applied_lsn(a.lsn);
+  last_applied_lsn_ = a.lsn;
+  ++stats_.commits;
+}
+
+void instance_storage::unpin(applying& a) {
+  for (auto& [db, p] : a.pinned) db->unpin_page(p);
+  a.pinned.clear();
+}
+
+void instance_storage::maybe_checkpoint_early() {
+  if (checkpointing_ || closing_) return;
+  std::size_t long_bytes = 0;
+  for (auto& [name, db] : databases_) long_bytes += db->unwritten_long_bytes();
+  if (cache_.dirty_bytes() * 2 > cache_.budget() || long_bytes > early_checkpoint_long_bytes) {
+    start_checkpoint();
+  }
+}
+
+// --- Reads ---
+
+struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
+  instance_storage* self;
+  std::string db, key;
+  value_handler done;
+
+  void run() {
+    auto* d = self->find(db);
+    if (!d) return finish(jet_errc::database_not_found, {});
+    btree::value v;
+    std::uint32_t missing = 0;
+    switch (d->tree().find(key, v, missing)) {
+      case btree::outcome::absent: return finish(jet_errc::record_not_found, {});
+      case btree::outcome::missing:
+        return d->fetch(missing, [op = shared_from_this()](error_code ec) {
+          if (ec) return op->finish(ec, {});
+          op->run();
+        });
+      case btree::outcome::found:
+        if (!v.is_long) return finish({}, std::move(v.bytes));
+        return d->read_long(v.ref, [op = shared_from_this()](error_code ec, std::string value) {
+          if (ec == boost::asio::error::operation_aborted) return op->run();  // freed meanwhile: again
+          op->finish(ec, std::move(value));
+        });
+    }
+  }
+  void finish(error_code ec, std::string value) {
+    auto d = std::move(done);
+    d(ec, std::move(value));
+    self->operation_done();
+  }
+};
+
+void instance_storage::get(std::string_view db, std::string_view key, value_handler done) {
+  if (!find(db)) return done(jet_errc::database_not_found, {});
+  if (key.empty() || key.size() > max_key_size) return done(jet_errc::invalid_parameter, {});
+  refresh_budget();
+  ++operations_;
+  auto op = std::make_shared<get_op>();
+  op->self = this;
+  op->db = std::string(db);
+  op->key = std::string(key);
+  op->done = std::move(done);
+  op->run();
+}
+
+struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
+  instance_storage* self;
+  std::string db, from, to;
+  std::size_t limit;
+  bool keys_only;
+  std::vector<btree::item> items;
+  std::size_t resolved = 0;  // items whose long value is read
+  entries_handler done;
+
+  void run() {
+    for (;;) {
+      auto* d = self->find(db);
+      if (!d) return finish(jet_errc::database_not_found);
+      std::optional<std::string> next;
+      std::uint32_t missing = 0;
+      if (d->tree().scan_leaf(from, to, limit, keys_only, items, next, missing) ==
+          btree::outcome::missing) {
+        return d->fetch(missing, [op = shared_from_this()](error_code ec) {
+          if (ec) return op->finish(ec);
+          op->run();
+        });
+      }
+      if (items.size() >= limit || !next) return resolve_long_values();
+      from = std::move(*next);
+    }
+  }
+  void resolve_long_values() {
+    while (resolved < items.size() && !items[resolved].val.is_long) ++resolved;
+    if (resolved == items.size()) return finish({});
+    // A long value may change while it is read: get() looks the key up again if so.
+    self->get(db, items[resolved].key, [op = shared_from_this()](error_code ec, std::string value) {
+      auto& it = op->items[op->resolved];
+      if (ec == jet_errc::record_not_found) {
+        op->items.erase(op->items.begin() + static_cast<long>(op->resolved));
+      } else if (ec) {
+        return op->finish(ec);
+      } else {
+        it.val.is_long = false;
+        it.val.bytes = std::move(value);
+        ++op->resolved;
+      }
+      op->resolve_long_values();
+    });
+  }
+  void finish(error_code ec) {
+    entries out;
+    if (!ec) {
+      out.reserve(items.size());
+      for (auto& it : items) out.emplace_back(std::move(it.key), std::move(it.val.bytes));
+    }
+    auto d = std::move(done);
+    d(ec, std::move(out));
+    self->operation_done();
+  }
+};
+
+void instance_storage::scan(std::string_view db, std::string from, std::string to,
+                            std::size_t limit, bool keys_only, entries_handler done) {
+  if (!find(db)) return done(jet_errc::database_not_found, {});
+  if (limit == 0) return done({}, {});
+  refresh_budget();
+  ++operations_;
+  auto op = std::make_shared<scan_op>();
+  op->self = this;
+  op->db = std::string(db);
+  op->from = std::move(from);
+  op->to = std::move(to);
+  op->limit = limit;
+  op->keys_only = keys_only;
+  op->done = std::move(done);
+  op->run();
+}
+
+// --- Checkpoints ---
+
+void instance_storage::start_checkpoint() {
+  if (!checkpointing_) checkpoint([](error_code) {});
 }
 
 void instance_storage::checkpoint(done_handler done) {
@@ -213,20 +438,30 @@ void instance_storage::checkpoint(done_handler done) {
   }
   checkpointing_ = true;
   checkpoint_waiters_.push_back(std::move(done));
-  // Every database is current up to the same LSN; each serializes its tree right here, on
-  // this strand turn, so the snapshots all stand exactly at `lsn`.
-  const std::uint64_t lsn = last_applied_lsn_;
-  auto remaining = std::make_shared<std::size_t>(databases_.size() + 1);
-  auto first_error = std::make_shared<error_code>();
-  auto one_done = [this, remaining, first_error, lsn](error_code ec) {
-    if (ec && !*first_error) *first_error = ec;
-    if (--*remaining == 0) finish_checkpoint(*first_error, lsn);
-  };
-  for (auto& [name, db] : databases_) {
-    db->set_applied_lsn(lsn);
-    db->checkpoint(one_done);
-  }
-  one_done({});
+  // The snapshot may hold only what the log holds durably (lazy commits are written but
+  // maybe not synced): commits wait while the log syncs, then every database serializes
+  // its tree right here, on this strand turn, so the snapshots all stand exactly at `lsn`.
+  syncing_for_checkpoint_ = true;
+  wal_->sync([this](error_code sync_ec) {
+    syncing_for_checkpoint_ = false;
+    const std::uint64_t lsn = last_applied_lsn_;
+    auto remaining = std::make_shared<std::size_t>(databases_.size() + 1);
+    auto first_error = std::make_shared<error_code>(sync_ec);
+    auto one_done = [this, remaining, first_error, lsn](error_code ec) {
+      if (ec && !*first_error) *first_error = ec;
+      if (--*remaining == 0) finish_checkpoint(*first_error, lsn);
+    };
+    if (!sync_ec) {
+      for (auto& [name, db] : databases_) {
+        db->set_applied_lsn(lsn);
+        db->checkpoint(one_done);
+      }
+    } else {
+      *remaining = 1;
+    }
+    one_done({});
+    if (!apply_waiting_) apply_queued();
+  });
 }
 
 void instance_storage::finish_checkpoint(error_code ec, std::uint64_t lsn) {
@@ -242,6 +477,8 @@ void instance_storage::finish_checkpoint(error_code ec, std::uint64_t lsn) {
   checkpoint_waiters_.clear();
   auto next = std::move(next_checkpoint_);
   next_checkpoint_.clear();
+  // Written pages are evictable now: reads that waited for room go on.
+  for (auto& [name, db] : databases_) db->retry_waiting_reads();
   for (auto& w : waiters) w(ec);
   if (!next.empty()) {
     auto shared = std::make_shared<std::vector<done_handler>>(std::move(next));
@@ -276,6 +513,12 @@ storage_stats instance_storage::stats() const {
   s.log_bytes = wal_->stats().bytes;
   s.log_generation = wal_->current_generation();
   s.checkpoint_generation = checkpoint_gen_;
+  s.cache_budget = cache_.budget();
+  s.cache_bytes = cache_.charged();
+  s.cache_peak_bytes = cache_.peak_charged();
+  s.cache_hits = cache_.stats().hits;
+  s.cache_misses = cache_.stats().misses;
+  s.cache_evictions = cache_.stats().evictions;
   return s;
 }
 

@@ -14,7 +14,6 @@ void seal_page(unsigned char* page, std::size_t page_size, const page_info& info
   store_le<std::uint64_t>(page + 8, info.lsn);
   store_le<std::uint16_t>(page + 16, static_cast<std::uint16_t>(info.type));
   store_le<std::uint16_t>(page + 18, info.count);
-  store_le<std::uint32_t>(page + 20, 0);
   store_le<std::uint32_t>(page, crc32c(page + 4, page_size - 4));
 }
 

@@ -6,7 +6,7 @@
 //   8  u64 lsn: the database's log position when the page was written
 //  16  u16 type
 //  18  u16 entry count
-//  20  u32 reserved
+//  20  u32 a branch page's leftmost child; 0 on other pages
 //  24  payload
 //
 // Pages are written whole and never updated in place while referenced (copy-on-write), so a
@@ -17,7 +17,7 @@
 
 namespace jetstrand::storage {
 
-enum class page_type : std::uint16_t { header = 1, leaf = 2, branch = 3 };
+enum class page_type : std::uint16_t { header = 1, leaf = 2, branch = 3, overflow = 4, free_list = 5 };
 
 inline constexpr std::size_t page_header_size = 24;
 inline constexpr std::size_t min_page_size = 4096;
@@ -33,7 +33,8 @@ struct page_info {
   std::uint16_t count;
 };
 
-// Fills in the header fields and the checksum of a page whose payload is written.
+// Fills in the header fields (all but the u32 at offset 20, which the caller sets) and the
+// checksum of a page whose payload is written.
 void seal_page(unsigned char* page, std::size_t page_size, const page_info& info) noexcept;
 
 // The checksum matches and the page says it is page `page_no`.

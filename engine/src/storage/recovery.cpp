@@ -22,13 +22,15 @@ replay_result replay_logs(const std::filesystem::path& log_dir, std::uint32_t fr
     }
     ++expected;
     bool bad = false;
+    boost::system::error_code page_error;
     ec = read_generation(log_dir, gen, [&](std::uint64_t lsn, std::string_view payload) {
       if (bad) return;
-      auto t = decode_commit(payload);
-      if (!t) {
+      auto decoded = decode_commit(payload);
+      if (!decoded) {
         bad = true;
         return;
       }
+      auto t = std::make_shared<const transaction>(std::move(*decoded));
       ++result.records;
       result.last_lsn = lsn;
       for (const auto& op : t->ops()) {
@@ -36,10 +38,10 @@ replay_result replay_logs(const std::filesystem::path& log_dir, std::uint32_t fr
         if (it == databases.end()) continue;  // detached since: its records no longer matter
         database_file& db = *it->second;
         if (lsn <= db.durable_lsn()) continue;
-        if (op.kind == transaction::op_kind::put) {
-          db.tree().put(op.key, op.value);
-        } else {
-          db.tree().erase(op.key);
+        if (auto e = db.apply_now(t, op)) {
+          page_error = e;
+          bad = true;
+          return;
         }
         ++result.applied;
       }
@@ -47,7 +49,7 @@ replay_result replay_logs(const std::filesystem::path& log_dir, std::uint32_t fr
         if (lsn > db->applied_lsn()) db->set_applied_lsn(lsn);
       }
     });
-    if (!ec && bad) ec = jet_errc::database_corrupted;
+    if (!ec && bad) ec = page_error ? page_error : boost::system::error_code(jet_errc::database_corrupted);
     if (ec) return result;
   }
   return result;

@@ -86,20 +86,61 @@ error_code read_generation(const std::filesystem::path& dir, std::uint32_t gen,
 write_ahead_log::write_ahead_log(const io::file_service& files, strand s,
                                  std::filesystem::path dir, std::size_t file_size,
                                  std::uint32_t first_gen)
-    : files_(files), strand_(std::move(s)), dir_(std::move(dir)), file_size_(file_size),
-      gen_(first_gen) {}
+    : files_(files), strand_(s), dir_(std::move(dir)), file_size_(file_size),
+      gen_(first_gen), lazy_timer_(s) {}
 
-std::size_t write_ahead_log::max_payload() const noexcept {
-  return file_size_ - log_header_size - log_record_header_size - 8;
-}
-
-void write_ahead_log::append(std::string payload, append_handler done) {
+void write_ahead_log::append(std::string payload, bool durable, append_handler done) {
   if (failed_) return done(failed_, 0);
   if (payload.empty() || payload.size() > max_payload()) {
     return done(jet_errc::invalid_parameter, 0);
   }
-  queue_.push_back({std::move(payload), std::move(done)});
+  queue_.push_back({std::move(payload), durable, std::move(done)});
   if (!flushing_) flush();
+}
+
+void write_ahead_log::sync(std::function<void(error_code)> done) {
+  if (failed_) return done(failed_);
+  if (!unsynced_ && !flushing_) return done({});
+  syncs_.push_back(std::move(done));
+  if (!flushing_) sync_now();
+}
+
+void write_ahead_log::sync_now() {
+  flushing_ = true;
+  const auto lsn = written_lsn_;
+  file_.async_sync_data(boost::asio::bind_executor(strand_, [this, lsn](error_code ec) {
+    if (ec && !failed_) failed_ = ec;
+    if (!ec) {
+      unsynced_ = false;
+      durable_lsn_ = std::max(durable_lsn_, lsn);
+    }
+    after_flush(ec, {}, {}, false);
+  }));
+}
+
+void write_ahead_log::arm_lazy_timer() {
+  if (lazy_timer_armed_) return;
+  lazy_timer_armed_ = true;
+  lazy_timer_.expires_after(std::chrono::seconds(1));
+  lazy_timer_.async_wait(boost::asio::bind_executor(
+      strand_, [this, alive = std::weak_ptr<char>(alive_)](error_code ec) {
+        if (ec || alive.expired()) return;
+        lazy_timer_armed_ = false;
+        if (unsynced_) sync([](error_code) {});
+      }));
+}
+
+void write_ahead_log::sync_before_leaving_generation() {
+  // Lazy records in the generation being closed must be durable before any record after
+  // them can be (a later durable record's fdatasync covers its own file only). Once per
+  // generation, and only after lazy commits.
+  if (!unsynced_ || !file_.is_open()) return;
+  if (auto ec = io::posix::sync_data(file_.native_handle())) {
+    failed_ = ec;
+    return;
+  }
+  unsynced_ = false;
+  durable_lsn_ = std::max(durable_lsn_, written_lsn_);
 }
 
 void write_ahead_log::roll(roll_handler done) {
@@ -108,11 +149,15 @@ void write_ahead_log::roll(roll_handler done) {
 }
 
 void write_ahead_log::drain(std::function<void()> done) {
-  if (!flushing_ && queue_.empty()) return done();
+  if (!flushing_ && queue_.empty() && !unsynced_) {
+    lazy_timer_.cancel();
+    return done();
+  }
   drains_.push_back(std::move(done));
+  if (!flushing_ && queue_.empty()) sync([](error_code) {});
 }
 
-error_code write_ahead_log::open_generation(std::uint32_t gen) {
+error_code write_ahead_log::open_generation(std::uint32_t gen, std::size_t size) {
   // Nothing is written to a generation before it is whole: a failure here (out of
   // descriptors, disk full) removes the half-made file and leaves the log usable, so the
   // next append or roll tries again.
@@ -122,8 +167,8 @@ error_code write_ahead_log::open_generation(std::uint32_t gen) {
   auto path = log_file_path(dir_, gen);
   io::posix::unique_fd fd;
   if (auto ec = io::posix::open(path, O_RDWR | O_CREAT | O_EXCL, fd)) return ec;
-  auto header = encode_log_header(gen, static_cast<std::uint32_t>(file_size_));
-  error_code ec = io::posix::preallocate(fd.get(), file_size_);
+  auto header = encode_log_header(gen, static_cast<std::uint32_t>(size));
+  error_code ec = io::posix::preallocate(fd.get(), size);
   if (!ec) ec = io::posix::write_all_at(fd.get(), header.data(), header.size(), 0);
   if (!ec) ec = io::posix::sync(fd.get());
   if (!ec) ec = fd.close();
@@ -136,6 +181,7 @@ error_code write_ahead_log::open_generation(std::uint32_t gen) {
   }
   file_ = std::move(opened);
   gen_ = gen;
+  current_size_ = size;
   offset_ = log_header_size;
   return {};
 }
@@ -144,13 +190,14 @@ void write_ahead_log::run_rolls() {
   if (rolls_.empty()) return;
   auto rolls = std::move(rolls_);
   rolls_.clear();
+  sync_before_leaving_generation();
   error_code ec = failed_;
   // A generation that was never written to needs no successor: it is empty anyway.
   if (!ec && file_.is_open()) {
     file_.close();
     ++gen_;
   }
-  if (!ec) ec = open_generation(gen_);  // on failure, the next roll or append tries again
+  if (!ec) ec = open_generation(gen_, file_size_);  // on failure, the next roll or append tries again
   for (auto& r : rolls) r(ec, gen_);
 }
 
@@ -158,25 +205,30 @@ void write_ahead_log::flush() {
   flushing_ = true;
   // Opening a generation writes no record, so its failure fails this batch only; a failed
   // record write or sync (failed_) is final, as a record may be half on disk.
+  const std::size_t first_size = aligned(log_record_header_size + queue_.front().payload.size());
+  // A record too large for a standard generation gets one of its own, sized to fit it.
+  const std::size_t wanted = std::max(file_size_, log_header_size + first_size);
   error_code ec = failed_;
-  if (!ec && !file_.is_open()) ec = open_generation(gen_);
+  if (!ec && !file_.is_open()) ec = open_generation(gen_, wanted);
   // Take as many queued records as fit in this generation; roll if not even one does.
-  if (!ec && aligned(log_record_header_size + queue_.front().payload.size()) > file_size_ - offset_) {
+  if (!ec && first_size > current_size_ - offset_) {
+    sync_before_leaving_generation();
     file_.close();
     ++gen_;  // the closed one holds records: the next generation is new either way
-    ec = open_generation(gen_);
+    ec = failed_ ? failed_ : open_generation(gen_, wanted);
   }
-  const std::size_t room = file_size_ - offset_;
   if (ec) {
     auto batch = std::move(queue_);
     queue_.clear();
     after_flush(ec, std::move(batch), {}, false);
     return;
   }
+  const std::size_t room = current_size_ - offset_;
   std::vector<pending> batch;
   std::vector<std::uint64_t> lsns;
   auto buffer = std::make_shared<std::string>();
   std::size_t take = 0;
+  bool durable = false;
   while (take < queue_.size()) {
     auto size = aligned(log_record_header_size + queue_[take].payload.size());
     if (buffer->size() + size > room) break;
@@ -190,11 +242,14 @@ void write_ahead_log::flush() {
     std::memcpy(p + log_record_header_size, payload.data(), payload.size());
     store_le<std::uint32_t>(p, crc32c(p + 4, log_record_header_size - 4 + payload.size()));
     lsns.push_back(lsn);
+    durable = durable || queue_[take].durable;
     ++take;
   }
   batch.assign(std::make_move_iterator(queue_.begin()),
                std::make_move_iterator(queue_.begin() + static_cast<long>(take)));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(take));
+  // A sync waiting for this batch makes it durable too.
+  durable = durable || !syncs_.empty();
 
   const std::size_t at = offset_;
   offset_ += buffer->size();
@@ -203,11 +258,22 @@ void write_ahead_log::flush() {
   auto shared_lsns = std::make_shared<std::vector<std::uint64_t>>(std::move(lsns));
   file_.async_write_at(
       at, boost::asio::buffer(*buffer),
-      boost::asio::bind_executor(strand_, [this, buffer, shared_batch, shared_lsns](
+      boost::asio::bind_executor(strand_, [this, buffer, shared_batch, shared_lsns, durable](
                                               error_code ec, std::size_t) {
         if (ec) return after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns), true);
+        written_lsn_ = shared_lsns->back();
+        if (!durable) {
+          // Lazy records only: acknowledged now, durable with the next sync.
+          unsynced_ = true;
+          arm_lazy_timer();
+          return after_flush({}, std::move(*shared_batch), std::move(*shared_lsns), true);
+        }
         file_.async_sync_data(boost::asio::bind_executor(
             strand_, [this, shared_batch, shared_lsns](error_code ec) {
+              if (!ec) {
+                unsynced_ = false;
+                durable_lsn_ = std::max(durable_lsn_, shared_lsns->back());
+              }
               after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns), true);
             }));
       }));
@@ -226,10 +292,31 @@ void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
   }
   flushing_ = false;
   run_rolls();
+  if (!syncs_.empty() && (unsynced_ || failed_)) {
+    if (failed_) {
+      auto syncs = std::move(syncs_);
+      syncs_.clear();
+      for (auto& s : syncs) s(failed_);
+    } else {
+      sync_now();
+      return;
+    }
+  }
+  if (!syncs_.empty()) {
+    auto syncs = std::move(syncs_);
+    syncs_.clear();
+    for (auto& s : syncs) s({});
+  }
   if (!queue_.empty()) {
     flush();
     return;
   }
+  if (!drains_.empty() && unsynced_ && !failed_) {
+    sync_now();
+    return;
+  }
+  if (drains_.empty()) return;
+  lazy_timer_.cancel();
   auto drains = std::move(drains_);
   drains_.clear();
   for (auto& d : drains) d();

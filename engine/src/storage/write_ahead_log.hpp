@@ -11,13 +11,19 @@
 // that might be torn.
 //
 // Group commit: appends that arrive while a batch is being written wait, then go out
-// together in one write and one fdatasync. A batch never spans generations. An append
-// completes only when its record is durable.
+// together in one write and one fdatasync. A batch never spans generations. A durable append
+// completes only when its record is durable; a lazy one (ESE's JET_bitCommitLazyFlush) when
+// its record is written, before the fdatasync, which the next durable append, a sync() or
+// the one-second lazy-flush timer does. Records complete in LSN order either way.
+//
+// A record larger than a generation's room gets a generation of its own, sized to fit it
+// (the header says each generation's size), so a 64 MiB value needs no special case.
 //
 // Not thread-safe: used on its instance's strand only.
 
 #include "jetstrand/io/file_service.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
@@ -64,12 +70,18 @@ class write_ahead_log {
   write_ahead_log(const io::file_service& files, strand s, std::filesystem::path dir,
                   std::size_t file_size, std::uint32_t first_gen);
 
-  std::size_t max_payload() const noexcept;
-  void append(std::string payload, append_handler done);
+  // The largest record payload: 64 MiB plus room for the transaction's other operations.
+  static constexpr std::size_t max_payload() noexcept { return (64u << 20) + (1u << 20); }
+  void append(std::string payload, append_handler done) { append(std::move(payload), true, std::move(done)); }
+  void append(std::string payload, bool durable, append_handler done);
+  // done(error) once every record written so far is durable.
+  void sync(std::function<void(boost::system::error_code)> done);
+  // The newest record known durable (0: none yet).
+  std::uint64_t durable_lsn() const noexcept { return durable_lsn_; }
   // After the batch in flight (if any) is durable, switches to a new generation; done gets
   // its number. Every record in earlier generations is then final.
   void roll(roll_handler done);
-  // Done when nothing is in flight or queued.
+  // Done when nothing is in flight or queued and every record is durable.
   void drain(std::function<void()> done);
 
   // The generation new records go to (it may not exist yet).
@@ -80,13 +92,17 @@ class write_ahead_log {
  private:
   struct pending {
     std::string payload;
+    bool durable;
     append_handler done;
   };
   void flush();
+  void sync_now();
+  void sync_before_leaving_generation();
+  void arm_lazy_timer();
   // `written`: the batch reached the file (so a failure may have left a torn record).
   void after_flush(boost::system::error_code ec, std::vector<pending> batch,
                    std::vector<std::uint64_t> lsns, bool written);
-  boost::system::error_code open_generation(std::uint32_t gen);
+  boost::system::error_code open_generation(std::uint32_t gen, std::size_t size);
   void run_rolls();
 
   const io::file_service& files_;
@@ -95,7 +111,14 @@ class write_ahead_log {
   std::size_t file_size_;
   std::uint32_t gen_;
   io::file file_;  // current generation, once created
+  std::size_t current_size_ = 0;  // its size (file_size_, or more for one large record)
   std::size_t offset_ = log_header_size;
+  bool unsynced_ = false;         // lazy records written but not yet synced
+  std::uint64_t written_lsn_ = 0, durable_lsn_ = 0;
+  std::vector<std::function<void(boost::system::error_code)>> syncs_;
+  boost::asio::steady_timer lazy_timer_;
+  bool lazy_timer_armed_ = false;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // for a timer firing after destruction
   std::uint64_t last_lsn_ = 0;
   bool flushing_ = false;
   boost::system::error_code failed_;  // a record write or sync failed: the log is unusable

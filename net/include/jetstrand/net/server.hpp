@@ -25,7 +25,7 @@ struct server_options {
   std::size_t max_connections = 512;                // more wait in the listen backlog
   std::chrono::milliseconds io_timeout{30'000};     // per read or write
   std::size_t header_limit = 8 * 1024;              // bytes; over it: 431
-  std::size_t body_limit = 1024 * 1024;             // bytes; over it: 413
+  std::size_t body_limit = std::size_t{64} << 20;    // bytes (a value's limit); over it: 413
 };
 
 class server {

@@ -1,0 +1,268 @@
+// database_file: the tree's pages in the cache, reads on demand, and long values.
+#include "storage/database_file.hpp"
+
+#include "jetstrand/crc32c.hpp"
+#include "jetstrand/error.hpp"
+#include "io/posix.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+
+#include <cstring>
+
+namespace jetstrand::storage {
+namespace {
+using boost::system::error_code;
+constexpr int read_attempts = 3;
+constexpr std::uint32_t long_read_chunk_pages = 128;  // a long value is read 1 MiB at a time (8 KiB pages)
+
+std::uint32_t run_pages(const long_ref& r, std::size_t page_size) {
+  const auto per_page = page_payload(page_size);
+  return static_cast<std::uint32_t>((r.length + per_page - 1) / per_page);
+}
+}  // namespace
+
+unsigned char* database_file::resident(std::uint32_t page_no) noexcept {
+  auto* p = cache_.find(space_, page_no);
+  return p ? p->data() : nullptr;
+}
+
+unsigned char* database_file::new_page(std::uint32_t& page_no) {
+  const auto ps = page_size();
+  auto bytes = std::make_unique<unsigned char[]>(ps);
+  std::memset(bytes.get(), 0, ps);
+  page_no = next_provisional_++;
+  ++dirty_;
+  return cache_.insert(space_, page_no, std::move(bytes), ps, true)->data();
+}
+
+unsigned char* database_file::writable(std::uint32_t& page_no) {
+  auto* p = cache_.find(space_, page_no);
+  if (page_no >= provisional_base) return p->data();  // dirty already
+  const auto ps = page_size();
+  auto bytes = std::make_unique<unsigned char[]>(ps);
+  std::memcpy(bytes.get(), p->data(), ps);
+  const auto old = page_no;
+  page_no = next_provisional_++;
+  ++dirty_;
+  auto* copy = cache_.insert(space_, page_no, std::move(bytes), ps, true);
+  release(old);
+  return copy->data();
+}
+
+void database_file::release(std::uint32_t page_no) {
+  cache_.erase(space_, page_no);
+  if (page_no >= provisional_base) {
+    --dirty_;  // never written: nothing on disk to free
+  } else {
+    released_.push_back(page_no);
+  }
+}
+
+btree::value database_file::keep_long(std::shared_ptr<const std::string> bytes) {
+  btree::value v;
+  v.is_long = true;
+  v.ref.length = static_cast<std::uint32_t>(bytes->size());
+  v.ref.first_page = next_provisional_++;
+  v.ref.crc = crc32c(bytes->data(), bytes->size());
+  unwritten_long_bytes_ += bytes->size();
+  unwritten_long_.emplace(v.ref.first_page, std::move(bytes));
+  return v;
+}
+
+void database_file::release_long(const long_ref& ref) {
+  if (ref.first_page >= provisional_base) {
+    if (auto it = unwritten_long_.find(ref.first_page); it != unwritten_long_.end()) {
+      unwritten_long_bytes_ -= it->second->size();
+      unwritten_long_.erase(it);
+    }
+    return;
+  }
+  const auto n = run_pages(ref, page_size());
+  for (std::uint32_t p = ref.first_page; p < ref.first_page + n; ++p) released_.push_back(p);
+}
+
+void database_file::apply(const std::shared_ptr<const transaction>& t, const transaction::op& op) {
+  if (op.kind == transaction::op_kind::erase) {
+    tree_.erase(op.key);
+    return;
+  }
+  if (op.value.size() > max_inline_value(page_size())) {
+    tree_.put(op.key, keep_long(std::shared_ptr<const std::string>(t, &op.value)));
+    return;
+  }
+  btree::value v;
+  v.bytes = op.value;
+  tree_.put(op.key, v);
+}
+
+error_code database_file::apply_now(const std::shared_ptr<const transaction>& t,
+                                    const transaction::op& op) {
+  const bool erase = op.kind == transaction::op_kind::erase;
+  while (auto missing = tree_.first_missing(op.key, erase)) {
+    if (auto ec = fetch_now(missing)) return ec;
+  }
+  apply(t, op);
+  return {};
+}
+
+bool database_file::pin_page(std::uint32_t page_no) noexcept {
+  if (page_no >= provisional_base) return false;
+  auto* p = cache_.peek(space_, page_no);
+  if (!p || p->dirty) return false;
+  cache_.pin(*p);
+  return true;
+}
+
+void database_file::unpin_page(std::uint32_t page_no) noexcept {
+  if (auto* p = cache_.peek(space_, page_no)) cache_.unpin(*p);
+}
+
+// --- Reads ---
+
+void database_file::fetch(std::uint32_t page_no, done_handler done) {
+  if (cache_.find(space_, page_no)) return done({});
+  auto [it, first] = reading_.try_emplace(page_no);
+  it->second.push_back(std::move(done));
+  if (!first) return;  // that read is in flight: this caller shares it
+  land_read(page_no, reuse_epoch_, nullptr, 0, {});
+}
+
+// Issues the read (attempt 0 or a retry) or, with a page, handles its landing.
+void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
+                              std::unique_ptr<unsigned char[]> page, int attempt, error_code ec) {
+  const auto ps = page_size();
+  if (page && !ec) {
+    if (epoch != reuse_epoch_) {
+      // The page may have been freed and rewritten while it was read: what landed may be
+      // another page's bytes. Keep nothing; the caller looks again from the root.
+      return finish_read(page_no, {});
+    }
+    if (!verify_page(page.get(), ps, page_no)) {
+      if (attempt + 1 >= read_attempts) return finish_read(page_no, jet_errc::read_verify_failure);
+      page.reset();
+      ++attempt;
+    } else if (!check_node_page(page.get(), ps, header_.page_count)) {
+      return finish_read(page_no, jet_errc::database_corrupted);
+    } else if (!cache_.make_room(page_cache::charge(ps))) {
+      waiting_for_room_.push_back({page_no, std::move(page)});
+      if (on_cache_full_) on_cache_full_();
+      return;
+    } else {
+      cache_.insert(space_, page_no, std::move(page), ps, false);
+      return finish_read(page_no, {});
+    }
+  }
+  if (ec) return finish_read(page_no, ec == jet_errc::disk_io ? error_code(jet_errc::read_verify_failure) : ec);
+  auto buffer = std::make_unique<unsigned char[]>(ps);
+  auto* data = buffer.get();
+  file_.async_read_at(
+      std::uint64_t{page_no} * ps, boost::asio::buffer(data, ps),
+      boost::asio::bind_executor(strand_, [this, page_no, epoch, attempt, buffer = std::move(buffer)](
+                                              error_code e, std::size_t n) mutable {
+        if (!e && n != page_size()) e = jet_errc::read_verify_failure;  // the file ends early
+        land_read(page_no, epoch, std::move(buffer), attempt, e);
+      }));
+}
+
+void database_file::finish_read(std::uint32_t page_no, error_code ec) {
+  auto it = reading_.find(page_no);
+  if (it == reading_.end()) return;
+  auto waiters = std::move(it->second);
+  reading_.erase(it);
+  for (auto& w : waiters) w(ec);
+}
+
+void database_file::retry_waiting_reads() {
+  auto waiting = std::move(waiting_for_room_);
+  waiting_for_room_.clear();
+  for (auto& w : waiting) land_read(w.page_no, reuse_epoch_, std::move(w.bytes), 0, {});
+}
+
+error_code database_file::fetch_now(std::uint32_t page_no) {
+  const auto ps = page_size();
+  auto page = std::make_unique<unsigned char[]>(ps);
+  for (int attempt = 0;; ++attempt) {
+    if (auto ec = io::posix::read_exact_at(file_.native_handle(), page.get(), ps, std::uint64_t{page_no} * ps)) {
+      return ec == jet_errc::disk_io ? error_code(jet_errc::read_verify_failure) : ec;
+    }
+    if (verify_page(page.get(), ps, page_no)) break;
+    if (attempt + 1 >= read_attempts) return jet_errc::read_verify_failure;
+  }
+  if (!check_node_page(page.get(), ps, header_.page_count)) return jet_errc::database_corrupted;
+  cache_.make_room(page_cache::charge(ps));  // recovery may run over the budget (see header)
+  cache_.insert(space_, page_no, std::move(page), ps, false);
+  return {};
+}
+
+// Reads a long value's run a chunk at a time, verifying every page.
+struct long_value_read : std::enable_shared_from_this<long_value_read> {
+  database_file* db;
+  long_ref ref;
+  std::uint32_t pages;
+  std::uint32_t next = 0;  // the next page of the run to read
+  int attempt = 0;
+  std::uint64_t epoch;
+  std::vector<unsigned char> chunk;
+  std::string value;
+  database_file::value_handler done;
+};
+
+void database_file::read_long(const long_ref& ref, value_handler done) {
+  if (auto it = unwritten_long_.find(ref.first_page); it != unwritten_long_.end()) {
+    return done({}, *it->second);
+  }
+  auto r = std::make_shared<long_value_read>();
+  r->db = this;
+  r->ref = ref;
+  r->pages = run_pages(ref, page_size());
+  r->epoch = reuse_epoch_;
+  r->value.reserve(ref.length);
+  r->done = std::move(done);
+  auto step = std::make_shared<std::function<void()>>();
+  *step = [this, r, step] {
+    const auto ps = page_size();
+    const auto per_page = page_payload(ps);
+    if (r->next == r->pages) {
+      auto finish = std::move(r->done);
+      *step = nullptr;  // break the cycle
+      if (crc32c(r->value.data(), r->value.size()) != r->ref.crc) {
+        return finish(r->epoch != reuse_epoch_ ? error_code(boost::asio::error::operation_aborted)
+                                               : error_code(jet_errc::read_verify_failure), {});
+      }
+      return finish({}, std::move(r->value));
+    }
+    const auto n = std::min(long_read_chunk_pages, r->pages - r->next);
+    r->chunk.resize(std::size_t{n} * ps);
+    file_.async_read_at(
+        std::uint64_t{r->ref.first_page + r->next} * ps, boost::asio::buffer(r->chunk),
+        boost::asio::bind_executor(strand_, [this, r, step, n, ps, per_page](error_code ec, std::size_t got) {
+          auto fail = [&](error_code e) {
+            auto finish = std::move(r->done);
+            *step = nullptr;
+            finish(e, {});
+          };
+          if (r->epoch != reuse_epoch_) return fail(boost::asio::error::operation_aborted);
+          if (ec) return fail(ec);
+          bool ok = got == r->chunk.size();
+          for (std::uint32_t i = 0; ok && i < n; ++i) {
+            const unsigned char* pg = r->chunk.data() + std::size_t{i} * ps;
+            ok = verify_page(pg, ps, r->ref.first_page + r->next + i) &&
+                 read_page_info(pg).type == page_type::overflow;
+          }
+          if (!ok) {
+            if (++r->attempt >= read_attempts) return fail(jet_errc::read_verify_failure);
+            return (*step)();  // a torn read: again
+          }
+          r->attempt = 0;
+          for (std::uint32_t i = 0; i < n; ++i) {
+            const auto want = std::min<std::size_t>(per_page, r->ref.length - r->value.size());
+            r->value.append(reinterpret_cast<const char*>(r->chunk.data() + std::size_t{i} * ps + page_header_size), want);
+          }
+          r->next += n;
+          (*step)();
+        }));
+  };
+  (*step)();
+}
+
+}  // namespace jetstrand::storage
