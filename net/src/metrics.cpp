@@ -127,7 +127,7 @@ std::string metrics::render(const std::vector<instance_figures>& instances) cons
   for (const auto& i : instances) {
     o << "jetstrand_commits_total{instance=\"" << escape_label(i.name) << "\"} " << i.commits << "\n";
   }
-  o << "# HELP jetstrand_log_flushes_total Log write+fdatasync rounds (group commit shares them), by instance.\n"
+  o << "# HELP jetstrand_log_flushes_total Log fdatasyncs (group commit and lazy commits share them), by instance.\n"
        "# TYPE jetstrand_log_flushes_total counter\n";
   for (const auto& i : instances) {
     o << "jetstrand_log_flushes_total{instance=\"" << escape_label(i.name) << "\"} " << i.log_flushes << "\n";

@@ -1,6 +1,9 @@
 // Test helper: commits two-key transactions in a loop (a few in flight at once) into
 // instance "crash", database "d", and prints "acked <n>" once transaction n is durable.
-// Runs until it is killed. Usage: crash_writer DATA_DIR PREFIX [io_uring|thread_pool]
+// Runs until it is killed. Usage: crash_writer DATA_DIR PREFIX [io_uring|thread_pool [tiny]]
+// "tiny": a cache of 256 KiB over 4 KiB pages (nearly every access misses and evicts), a
+// long value (20 to 200 KB) in every fifth transaction, and every other transaction a lazy
+// commit, acknowledged as "lazy <n>" (it may be lost in the crash, never torn).
 #include "jetstrand/engine.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -26,6 +29,11 @@ int main(int argc, char** argv) {
   o.storage.log_file_size = 128 << 10;
   o.storage.checkpoint_interval = std::chrono::milliseconds(20);
   if (argc > 3) o.file_backend = *io::parse_backend_kind(argv[3]);
+  const bool tiny = argc > 4 && std::string(argv[4]) == "tiny";
+  if (tiny) {
+    o.cache_size = 256 << 10;
+    o.storage.page_size = 4096;
+  }
   const std::string prefix = argv[2];
 
   boost::asio::io_context io;
@@ -35,15 +43,19 @@ int main(int argc, char** argv) {
   std::function<void()> start_one = [&] {
     long n = next++;
     transaction t;
-    std::string value = prefix + "-" + std::to_string(n) + std::string(static_cast<std::size_t>(n % 200), '.');
+    std::size_t filler = static_cast<std::size_t>(n % 200);
+    if (tiny && n % 5 == 0) filler = 20000 + static_cast<std::size_t>(n * 7919 % 180000);
+    std::string value = prefix + "-" + std::to_string(n) + std::string(filler, static_cast<char>('a' + n % 26));
     t.put("d", prefix + "-a-" + std::to_string(n), value);
     t.put("d", prefix + "-b-" + std::to_string(n), value);
-    inst->async_commit(std::move(t), [&, n](boost::system::error_code ec) {
+    const bool lazy = tiny && n % 2 == 1;
+    t.set_lazy_flush(lazy);
+    inst->async_commit(std::move(t), [&, n, lazy](boost::system::error_code ec) {
       if (ec) {
         say("error " + ec.message());
         ::_exit(4);
       }
-      say("acked " + std::to_string(n));
+      say((lazy ? "lazy " : "acked ") + std::to_string(n));
       start_one();
     });
   };

@@ -23,7 +23,7 @@ inline constexpr std::size_t max_key_size = 255;
 struct storage_stats {
   std::uint64_t commits = 0;
   std::uint64_t log_records = 0;
-  std::uint64_t log_flushes = 0;  // below commits when group commit shares fsyncs
+  std::uint64_t log_flushes = 0;  // fdatasyncs: below commits under group commit and lazy commits
   std::uint64_t log_bytes = 0;
   std::uint64_t checkpoints = 0;
   std::uint64_t recovered_records = 0;  // replayed at the last open

@@ -190,6 +190,7 @@ class database_file final : private tree_pages {
     std::vector<unsigned char> bytes;
   };
   struct write_runs;
+  struct long_value_read;
   void write_header_then(std::uint64_t seq, done_handler done);
   void finish_checkpoint(boost::system::error_code ec);
 

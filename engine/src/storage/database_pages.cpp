@@ -195,16 +195,62 @@ error_code database_file::fetch_now(std::uint32_t page_no) {
 }
 
 // Reads a long value's run a chunk at a time, verifying every page.
-struct long_value_read : std::enable_shared_from_this<long_value_read> {
+struct database_file::long_value_read : std::enable_shared_from_this<long_value_read> {
   database_file* db;
   long_ref ref;
-  std::uint32_t pages;
+  std::uint32_t pages = 0;
   std::uint32_t next = 0;  // the next page of the run to read
   int attempt = 0;
-  std::uint64_t epoch;
+  std::uint64_t epoch = 0;
   std::vector<unsigned char> chunk;
   std::string value;
-  database_file::value_handler done;
+  value_handler done;
+
+  void read_chunk() {
+    const auto ps = db->page_size();
+    if (next == pages) {
+      if (crc32c(value.data(), value.size()) != ref.crc) {
+        return finish(epoch != db->reuse_epoch_ ? error_code(boost::asio::error::operation_aborted)
+                                                : error_code(jet_errc::read_verify_failure));
+      }
+      return finish({});
+    }
+    const auto n = std::min(long_read_chunk_pages, pages - next);
+    chunk.resize(std::size_t{n} * ps);
+    db->file_.async_read_at(
+        std::uint64_t{ref.first_page + next} * ps, boost::asio::buffer(chunk),
+        boost::asio::bind_executor(db->strand_, [self = shared_from_this(), n](error_code ec, std::size_t got) {
+          self->landed(ec, got, n);
+        }));
+  }
+
+  void landed(error_code ec, std::size_t got, std::uint32_t n) {
+    const auto ps = db->page_size();
+    const auto per_page = page_payload(ps);
+    if (epoch != db->reuse_epoch_) return finish(boost::asio::error::operation_aborted);  // freed meanwhile
+    if (ec) return finish(ec);
+    bool ok = got == chunk.size();
+    for (std::uint32_t i = 0; ok && i < n; ++i) {
+      const unsigned char* pg = chunk.data() + std::size_t{i} * ps;
+      ok = verify_page(pg, ps, ref.first_page + next + i) && read_page_info(pg).type == page_type::overflow;
+    }
+    if (!ok) {
+      if (++attempt >= read_attempts) return finish(jet_errc::read_verify_failure);
+      return read_chunk();  // a torn read: again
+    }
+    attempt = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const auto want = std::min<std::size_t>(per_page, ref.length - value.size());
+      value.append(reinterpret_cast<const char*>(chunk.data() + std::size_t{i} * ps + page_header_size), want);
+    }
+    next += n;
+    read_chunk();
+  }
+
+  void finish(error_code ec) {
+    auto d = std::move(done);
+    d(ec, ec ? std::string() : std::move(value));
+  }
 };
 
 void database_file::read_long(const long_ref& ref, value_handler done) {
@@ -218,51 +264,7 @@ void database_file::read_long(const long_ref& ref, value_handler done) {
   r->epoch = reuse_epoch_;
   r->value.reserve(ref.length);
   r->done = std::move(done);
-  auto step = std::make_shared<std::function<void()>>();
-  *step = [this, r, step] {
-    const auto ps = page_size();
-    const auto per_page = page_payload(ps);
-    if (r->next == r->pages) {
-      auto finish = std::move(r->done);
-      *step = nullptr;  // break the cycle
-      if (crc32c(r->value.data(), r->value.size()) != r->ref.crc) {
-        return finish(r->epoch != reuse_epoch_ ? error_code(boost::asio::error::operation_aborted)
-                                               : error_code(jet_errc::read_verify_failure), {});
-      }
-      return finish({}, std::move(r->value));
-    }
-    const auto n = std::min(long_read_chunk_pages, r->pages - r->next);
-    r->chunk.resize(std::size_t{n} * ps);
-    file_.async_read_at(
-        std::uint64_t{r->ref.first_page + r->next} * ps, boost::asio::buffer(r->chunk),
-        boost::asio::bind_executor(strand_, [this, r, step, n, ps, per_page](error_code ec, std::size_t got) {
-          auto fail = [&](error_code e) {
-            auto finish = std::move(r->done);
-            *step = nullptr;
-            finish(e, {});
-          };
-          if (r->epoch != reuse_epoch_) return fail(boost::asio::error::operation_aborted);
-          if (ec) return fail(ec);
-          bool ok = got == r->chunk.size();
-          for (std::uint32_t i = 0; ok && i < n; ++i) {
-            const unsigned char* pg = r->chunk.data() + std::size_t{i} * ps;
-            ok = verify_page(pg, ps, r->ref.first_page + r->next + i) &&
-                 read_page_info(pg).type == page_type::overflow;
-          }
-          if (!ok) {
-            if (++r->attempt >= read_attempts) return fail(jet_errc::read_verify_failure);
-            return (*step)();  // a torn read: again
-          }
-          r->attempt = 0;
-          for (std::uint32_t i = 0; i < n; ++i) {
-            const auto want = std::min<std::size_t>(per_page, r->ref.length - r->value.size());
-            r->value.append(reinterpret_cast<const char*>(r->chunk.data() + std::size_t{i} * ps + page_header_size), want);
-          }
-          r->next += n;
-          (*step)();
-        }));
-  };
-  (*step)();
+  r->read_chunk();
 }
 
 }  // namespace jetstrand::storage

@@ -7,6 +7,7 @@
 #include "storage/recovery.hpp"
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
 
 namespace jetstrand::storage {
 
@@ -124,9 +125,13 @@ void instance_storage::close(done_handler done) {
 
 void instance_storage::operation_done() {
   if (--operations_ > 0 || idle_waiters_.empty()) return;
-  auto waiters = std::move(idle_waiters_);
+  auto waiters = std::make_shared<std::vector<std::function<void()>>>(std::move(idle_waiters_));
   idle_waiters_.clear();
-  for (auto& w : waiters) w();
+  // Later, not from inside the operation's completion: a waiter may close and destroy this
+  // storage, and the caller still has work to finish here.
+  boost::asio::post(strand_, [waiters] {
+    for (auto& w : *waiters) w();
+  });
 }
 
 std::vector<std::string> instance_storage::database_names() const {
@@ -459,8 +464,10 @@ void instance_storage::checkpoint(done_handler done) {
     } else {
       *remaining = 1;
     }
-    one_done({});
+    // Commits held back for the sync go on (the snapshots are taken), before the last
+    // one_done: it may complete the checkpoint, and a waiter may then close this storage.
     if (!apply_waiting_) apply_queued();
+    one_done({});
   });
 }
 

@@ -30,6 +30,7 @@ page_cache::page* page_cache::insert(std::uint32_t space, std::uint32_t page_no,
   p.bytes = std::move(bytes);
   p.size = size;
   p.dirty = dirty;
+  last_page_size_ = size;
   pages_.emplace(key, std::move(owned));
   charged_ += charge(size);
   peak_ = std::max(peak_, charged_);
@@ -121,7 +122,7 @@ void page_cache::unpin(page& p) noexcept {
 
 void page_cache::remember_evicted(std::uint64_t key) {
   // As many ghosts as half the pages the budget holds (the paper's Kout).
-  const std::size_t limit = std::max<std::size_t>(4, budget_ / charge(8192) / 2);
+  const std::size_t limit = std::max<std::size_t>(4, budget_ / charge(last_page_size_) / 2);
   ghosts_.push_front(key);
   ghost_index_[key] = ghosts_.begin();
   while (ghosts_.size() > limit) {

@@ -92,6 +92,7 @@ class page_cache {
 
   std::size_t budget_;
   std::size_t charged_ = 0, peak_ = 0, dirty_bytes_ = 0;
+  std::size_t last_page_size_ = 8192;  // sizes the ghost list in pages
   std::unordered_map<std::uint64_t, std::unique_ptr<page>> pages_;
   std::list<page*> probation_, main_;  // front: newest
   std::list<std::uint64_t> ghosts_;     // front: newest

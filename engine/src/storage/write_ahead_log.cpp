@@ -113,6 +113,7 @@ void write_ahead_log::sync_now() {
     if (!ec) {
       unsynced_ = false;
       durable_lsn_ = std::max(durable_lsn_, lsn);
+      ++stats_.flushes;
     }
     after_flush(ec, {}, {}, false);
   }));
@@ -273,6 +274,7 @@ void write_ahead_log::flush() {
               if (!ec) {
                 unsynced_ = false;
                 durable_lsn_ = std::max(durable_lsn_, shared_lsns->back());
+                ++stats_.flushes;
               }
               after_flush(ec, std::move(*shared_batch), std::move(*shared_lsns), true);
             }));
@@ -283,7 +285,6 @@ void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
                                   std::vector<std::uint64_t> lsns, bool written) {
   if (ec && written && !failed_) failed_ = ec;  // a record may be half-written: nothing may follow it
   if (!ec) {
-    ++stats_.flushes;
     stats_.records += batch.size();
     if (!lsns.empty()) last_lsn_ = lsns.back();
   }

@@ -56,7 +56,7 @@ boost::system::error_code read_generation(
 
 struct log_stats {
   std::uint64_t records = 0;
-  std::uint64_t flushes = 0;  // write+fdatasync rounds: fewer than records under group commit
+  std::uint64_t flushes = 0;  // fdatasyncs: fewer than records under group commit and lazy commits
   std::uint64_t bytes = 0;
 };
 
