@@ -37,4 +37,51 @@ std::string human_duration(double seconds) {
   return out;
 }
 
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::size_t i = 0;
+  double number = 0;
+  bool digits = false, fraction = false;
+  double scale = 1;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits = true;
+      if (fraction) {
+        scale /= 10;
+        number += (c - '0') * scale;
+      } else {
+        number = number * 10 + (c - '0');
+      }
+    } else if (c == '.' && !fraction) {
+      fraction = true;
+    } else {
+      break;
+    }
+  }
+  if (!digits) return std::nullopt;
+  auto unit = text.substr(i);
+  double multiplier = 1;
+  if (!unit.empty()) {
+    switch (unit.front()) {
+      case 'k': case 'K': multiplier = 1024.0; break;
+      case 'm': case 'M': multiplier = 1024.0 * 1024; break;
+      case 'g': case 'G': multiplier = 1024.0 * 1024 * 1024; break;
+      case 't': case 'T': multiplier = 1024.0 * 1024 * 1024 * 1024; break;
+      case 'b': case 'B': multiplier = 1; break;
+      default: return std::nullopt;
+    }
+    auto rest = unit.substr(1);
+    if (unit.front() == 'b' || unit.front() == 'B') {
+      if (!rest.empty()) return std::nullopt;
+    } else if (!rest.empty() && rest != "B" && rest != "iB" && rest != "b" && rest != "ib") {
+      return std::nullopt;
+    }
+  }
+  const double bytes = number * multiplier;
+  if (bytes >= 18446744073709551615.0 || (fraction && multiplier == 1 && bytes != static_cast<double>(static_cast<std::uint64_t>(bytes)))) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint64_t>(bytes);
+}
+
 }  // namespace jetstrand::cli

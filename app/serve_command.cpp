@@ -1,5 +1,7 @@
 #include "serve_command.hpp"
 
+#include "human_units.hpp"
+
 #include "cli_args.hpp"
 
 #include "jetstrand/engine.hpp"
@@ -36,6 +38,8 @@ options:
                         else none)
   --metrics-open        with a token: let /metrics be read without it
   --max-connections N   connections served at once; more wait (default: 512)
+  --cache-size SIZE     memory for database pages, all instances together, e.g. 64M or
+                        2G (default: 256M; at least 256K). Databases may be far larger.
   --one-instance        ESE one-instance mode (the legacy instance-less calls work)
   --log-level LEVEL     trace, debug, info, warning, error or off (default: info)
   --file-backend KIND   auto, io_uring or thread_pool (default: auto, or the
@@ -84,6 +88,11 @@ serve_config parse(args& a) {
     }
     if (n < 1 || n > 1'000'000) throw usage_error("--max-connections " + *v + ": expected 1 to 1000000");
     c.server.max_connections = static_cast<std::size_t>(n);
+  }
+  if (auto v = a.value("--cache-size")) {
+    auto n = parse_size(*v);
+    if (!n || *n < (256u << 10)) throw usage_error("--cache-size " + *v + ": expected a size of at least 256K, such as 64M or 2G");
+    c.engine.cache_size = static_cast<std::size_t>(*n);
   }
   if (auto v = a.value("--log-level")) {
     auto l = parse_log_level(*v);

@@ -132,6 +132,16 @@ std::string metrics::render(const std::vector<instance_figures>& instances) cons
   for (const auto& i : instances) {
     o << "jetstrand_log_flushes_total{instance=\"" << escape_label(i.name) << "\"} " << i.log_flushes << "\n";
   }
+  auto per_instance = [&](const char* name, const char* type, const char* help, auto field) {
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+    for (const auto& i : instances) o << name << "{instance=\"" << escape_label(i.name) << "\"} " << i.*field << "\n";
+  };
+  per_instance("jetstrand_cache_bytes", "gauge", "Page cache bytes held (pages and their bookkeeping), by instance.",
+               &instance_figures::cache_bytes);
+  per_instance("jetstrand_cache_budget_bytes", "gauge", "The instance's share of the page cache budget.",
+               &instance_figures::cache_budget);
+  per_instance("jetstrand_cache_hits_total", "counter", "Page lookups found in the cache.", &instance_figures::cache_hits);
+  per_instance("jetstrand_cache_misses_total", "counter", "Page lookups that read the disk.", &instance_figures::cache_misses);
   return o.str();
 }
 

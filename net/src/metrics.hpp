@@ -13,6 +13,8 @@
 //   jetstrand_http_auth_refused_total               requests refused for a missing/wrong token
 //   jetstrand_commits_total{instance}               engine figures, read when rendered
 //   jetstrand_log_flushes_total{instance}
+//   jetstrand_cache_bytes{instance}, jetstrand_cache_budget_bytes{instance},
+//   jetstrand_cache_hits_total{instance}, jetstrand_cache_misses_total{instance}
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +47,10 @@ class metrics {
     std::string name;
     std::uint64_t commits = 0;
     std::uint64_t log_flushes = 0;
+    std::uint64_t cache_bytes = 0;
+    std::uint64_t cache_budget = 0;
+    std::uint64_t cache_hits = 0;
+    std::uint64_t cache_misses = 0;
   };
   std::string render(const std::vector<instance_figures>& instances) const;  // Prometheus text 0.0.4
 

@@ -44,6 +44,21 @@ BOOST_AUTO_TEST_CASE(serves_healthz_and_exits_cleanly_on_sigterm) {
   BOOST_TEST(p.wait() == 0, p.err());
 }
 
+BOOST_AUTO_TEST_CASE(cache_size_sets_the_budget_shown_in_metrics) {
+  jetstrand::test::temp_dir dir;
+  child_process p(serve_args(dir, {"--cache-size", "1.5M"}));
+  auto port = p.wait_for_stdout(R"(serving http://127\.0\.0\.1:(\d+))");
+  BOOST_TEST_REQUIRE(port.has_value(), p.err());
+  {
+    http_client c(static_cast<unsigned short>(std::stoi(*port)));
+    auto res = c.request(http::verb::get, "/metrics");
+    BOOST_TEST(res.body().find("jetstrand_cache_budget_bytes{instance=\"default\"} 1572864") != std::string::npos,
+               res.body());
+  }
+  p.signal(SIGTERM);
+  BOOST_TEST(p.wait() == 0, p.err());
+}
+
 BOOST_AUTO_TEST_CASE(sigint_also_exits_zero) {
   jetstrand::test::temp_dir dir;
   child_process p(serve_args(dir));
@@ -137,6 +152,8 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_2_with_a_reason) {
       {{binary, "serve", "--log-level", "loud"}, "--log-level loud"},
       {{binary, "serve", "--file-backend", "floppy"}, "--file-backend floppy"},
       {{binary, "serve", "--threads", "0"}, "--threads 0"},
+      {{binary, "serve", "--cache-size", "1K"}, "--cache-size 1K: expected a size of at least 256K"},
+      {{binary, "serve", "--cache-size", "lots"}, "--cache-size lots"},
       {{binary, "serve", "--bogus"}, "unexpected argument '--bogus'"},
   };
   for (const auto& c : cases) {

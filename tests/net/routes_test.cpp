@@ -254,6 +254,65 @@ BOOST_AUTO_TEST_CASE(a_value_of_64_mib_is_stored_and_one_byte_more_is_413) {
   BOOST_TEST(json_of(r).at("error").at("message").as_string().find("67108864") != std::string::npos, r.body());
 }
 
+BOOST_AUTO_TEST_CASE(keys_are_any_bytes_percent_encoded_and_listed_in_pages) {
+  routes_fixture f;
+  BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::post, inst_a + "/databases", R"({"name":"d"})").result_int() == 201u);
+  const std::string keys = inst_a + "/databases/d/keys";
+  // user:42, a slash, a space, a zero byte and 0xff are all keys.
+  for (std::string k : {"user%3A42", "a%2Fb", "sp%20ace", "nul%00byte", "%FF", "user%3A7"}) {
+    BOOST_TEST(f.req(verb::put, keys + "/" + k, "v-" + k).result_int() == 200u, k);
+  }
+  auto r = f.req(verb::get, keys + "/user%3A42");
+  BOOST_TEST(r.result_int() == 200u);
+  BOOST_TEST(r.body() == "v-user%3A42");
+  // A 255-byte key is fine, 256 bytes is 400 with the limit.
+  BOOST_TEST(f.req(verb::put, keys + "/" + std::string(255, 'k'), "v").result_int() == 200u);
+  r = f.req(verb::put, keys + "/" + std::string(256, 'k'), "v");
+  BOOST_TEST(r.result_int() == 400u);
+  check_error_body(r, -1003);
+  BOOST_TEST(json_of(r).at("error").at("message").as_string().find("1 to 255 bytes") != std::string::npos, r.body());
+  // Listing: byte order, keys percent-encoded as in paths, pages joined by "next".
+  r = f.req(verb::get, keys + "?prefix=user%3A");
+  BOOST_TEST(r.result_int() == 200u);
+  auto body = json_of(r);
+  BOOST_TEST(body.at("keys").as_array().size() == 2u);
+  BOOST_TEST(body.at("keys").at(0).as_string() == "user%3A42");
+  BOOST_TEST(body.at("keys").at(1).as_string() == "user%3A7");
+  BOOST_TEST(body.at("next").is_null());
+  std::vector<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 10; ++page) {
+    r = f.req(verb::get, keys + "?limit=2" + (after.empty() ? "" : "&after=" + after));
+    BOOST_TEST_REQUIRE(r.result_int() == 200u);
+    body = json_of(r);
+    for (auto& k : body.at("keys").as_array()) seen.emplace_back(k.as_string());
+    if (body.at("next").is_null()) break;
+    after = std::string(body.at("next").as_string());
+  }
+  const std::vector<std::string> expected{"a%2Fb", std::string(255, 'k'), "nul%00byte", "sp%20ace",
+                                          "user%3A42", "user%3A7", "%FF"};
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+  BOOST_TEST(f.req(verb::get, keys + "?limit=0").result_int() == 400u);
+  BOOST_TEST(f.req(verb::get, keys + "?limit=1001").result_int() == 400u);
+  BOOST_TEST(f.req(verb::get, inst_a + "/databases/nope/keys").result_int() == 404u);
+  BOOST_TEST(f.req(verb::post, keys).result_int() == 405u);
+}
+
+BOOST_AUTO_TEST_CASE(put_with_durable_false_is_a_lazy_commit) {
+  routes_fixture f;
+  BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
+  BOOST_TEST(f.req(verb::post, inst_a + "/databases", R"({"name":"d"})").result_int() == 201u);
+  const std::string key = inst_a + "/databases/d/keys/k";
+  BOOST_TEST(f.req(verb::put, key + "?durable=false", "lazy").result_int() == 200u);
+  BOOST_TEST(f.req(verb::get, key).body() == "lazy");
+  BOOST_TEST(f.req(verb::put, key + "?durable=true", "durable").result_int() == 200u);
+  BOOST_TEST(f.req(verb::get, key).body() == "durable");
+  auto r = f.req(verb::put, key + "?durable=maybe", "x");
+  BOOST_TEST(r.result_int() == 400u);
+  check_error_body(r, -1003);
+}
+
 BOOST_AUTO_TEST_CASE(metrics_open_leaves_only_metrics_and_healthz_open) {
   net::server_options o;
   o.token = "s3cret";
