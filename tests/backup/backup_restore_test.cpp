@@ -39,9 +39,17 @@ std::string key(int i) {
   return buf;
 }
 
+// A cache of 62 pages under a database of about 100: backups run while pages are evicted.
+engine_options tiny_cache() {
+  auto o = small();
+  o.cache_size = 256 << 10;
+  return o;
+}
+
 struct restore_fixture : test::engine_fixture {
   explicit restore_fixture(io::backend_kind backend = io::backend_kind::automatic)
-      : test::engine_fixture(small(backend), 2) {
+      : restore_fixture(small(backend)) {}
+  explicit restore_fixture(engine_options o) : test::engine_fixture(o, 2) {
     inst = create("src");
     BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("d", test::wait).get()));
     for (int i = 0; i < 1500; ++i) put(i);
@@ -216,6 +224,45 @@ BOOST_AUTO_TEST_CASE(full_backup_restores_what_was_committed_before_log_info) {
   BOOST_TEST_REQUIRE(!f.restore({f.dir / "full"}, f.dir / "restored", r), r.problem);
   check_prefix(test::read_instance(f.dir / "restored", "src", "d"), b.acked_before_log_info,
                b.issued_after_log_info);
+}
+
+BOOST_AUTO_TEST_CASE(a_backup_while_a_tiny_cache_evicts_under_writes_restores_what_was_committed_before_log_info) {
+  restore_fixture f(tiny_cache());
+  numbered_writer w(f.inst, 1500);
+  w.wait_for_acked(1520);
+  backup_bounds b;
+  auto [ec, report] = test::run_backup(f, f.inst, f.dir / "full", bounded(w, b));
+  w.stop();
+  BOOST_TEST_REQUIRE(!ec, ec.message());
+  auto [sec, stats] = f.inst->async_stats(test::wait).get();
+  BOOST_TEST_REQUIRE(!sec);
+  BOOST_TEST(stats.cache_evictions > 0u);
+  BOOST_TEST(stats.cache_peak_bytes <= stats.cache_budget);
+  restore_report r;
+  BOOST_TEST_REQUIRE(!f.restore({f.dir / "full"}, f.dir / "restored", r), r.problem);
+  check_prefix(test::read_instance(f.dir / "restored", "src", "d"), b.acked_before_log_info,
+               b.issued_after_log_info);
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_during_a_backup_with_a_tiny_cache_ends_it_and_the_next_one_restores) {
+  restore_fixture f(tiny_cache());
+  numbered_writer w(f.inst, 1500);
+  w.wait_for_acked(1520);
+  driver_options o;
+  o.buffer_size = 32 * 1024;
+  int events = 0;
+  o.progress = [&](const backup_progress&) {
+    if (events++ == 2) async_stop_backup(f.inst, [](error_code) {});
+  };
+  auto [ec, report] = test::run_backup(f, f.inst, f.dir / "stopped", o);
+  BOOST_TEST((ec == jet_errc::backup_abort_by_server), ec.message());
+  BOOST_TEST((report.result == end_result::aborted));
+  w.stop();
+  auto [ec2, report2] = test::run_backup(f, f.inst, f.dir / "next");
+  BOOST_TEST_REQUIRE(!ec2, ec2.message());
+  restore_report r;
+  BOOST_TEST_REQUIRE(!f.restore({f.dir / "next"}, f.dir / "restored", r), r.problem);
+  BOOST_TEST((test::read_instance(f.dir / "restored", "src", "d") == test::read_live(f.inst, "d")));
 }
 
 BOOST_AUTO_TEST_CASE(full_plus_incremental_restores_what_was_committed_before_the_last_log_info) {
