@@ -6,6 +6,7 @@
 #include "foreground_bench.hpp"
 #include "peers_bench.hpp"
 #include "storage_bench.hpp"
+#include "storage_compare.hpp"
 #include "throughput_bench.hpp"
 
 #include <boost/json.hpp>
@@ -27,6 +28,7 @@ measurements (each prints one JSON object per result line; --table for markdown)
   peers       RocksDB's BackupEngine and SQLite's online backup beside jetstrand, same data:
               throughput and stop latency
   file-read   async file layer read throughput per backend vs a pread loop
+  storage     jetstrand, RocksDB and SQLite: fills, gets hot and cold, scans, same cache
   commit      durable commits per second and latency, 1 and 8 concurrent writers
   recovery    time to recover an instance whose log holds 100 MiB past its checkpoint
 
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
     }
     if (what == "file-read") return jetstrand::bench::file_read(args.subspan(1));
     if (what == "commit") return jetstrand::bench::commit(args.subspan(1));
+    if (what == "storage") return jetstrand::bench::storage(args.subspan(1));
     if (what == "recovery") return jetstrand::bench::recovery(args.subspan(1));
     if (what == "abort") return jetstrand::bench::abort_latency(args.subspan(1));
     if (what == "abort-http") return jetstrand::bench::abort_http(args.subspan(1));

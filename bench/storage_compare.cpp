@@ -1,0 +1,216 @@
+// `jetstrand-bench storage`: jetstrand, RocksDB and SQLite on the same data, the same
+// durability and the same cache budget. Each system runs in a child process of its own, so
+// that its resident memory is its own.
+#include "storage_compare.hpp"
+
+#include "bench_args.hpp"
+#include "kv_system.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+#include <random>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace jetstrand::bench {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct settings {
+  std::uint64_t data_bytes;
+  std::size_t cache_bytes;
+  std::size_t value_size;
+  double seconds;
+  int writers;
+  int readers;
+  std::filesystem::path dir;
+};
+
+std::uint64_t rss_bytes() {
+  std::ifstream in("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  in >> size >> resident;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+std::string key_of(std::uint64_t i) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "k%015llu", static_cast<unsigned long long>(i));
+  return buf;
+}
+
+std::string value_of(std::uint64_t i, std::size_t size) {
+  std::string v(size, '\0');
+  std::uint64_t x = i * 0x9E3779B97F4A7C15ull + 1;
+  for (auto& c : v) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  return v;
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+void report(const kv_system& kv, const settings& s, const char* op, std::uint64_t ops, double elapsed,
+            std::vector<double>& lat) {
+  boost::json::object line{{"bench", "storage"},
+                           {"system", kv.name()},
+                           {"op", op},
+                           {"data_bytes", s.data_bytes},
+                           {"cache_bytes", s.cache_bytes},
+                           {"ops_per_s", static_cast<double>(ops) / elapsed},
+                           {"p99_us", percentile(lat, 0.99)},
+                           {"rss_bytes", rss_bytes()}};
+  std::cout << boost::json::serialize(line) << std::endl;
+}
+
+// Runs `threads` loops of `op(thread, n)` for the settings' seconds; op returns false to stop.
+template <typename Op>
+void timed(kv_system& kv, const settings& s, const char* name, int threads, Op op) {
+  std::vector<std::vector<double>> lats(static_cast<std::size_t>(threads));
+  std::atomic<std::uint64_t> ops{0};
+  const auto t0 = clock_type::now();
+  const auto deadline = t0 + std::chrono::duration<double>(s.seconds);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (std::uint64_t n = 0; clock_type::now() < deadline; ++n) {
+        const auto a = clock_type::now();
+        op(t, n);
+        lats[static_cast<std::size_t>(t)].push_back(std::chrono::duration<double, std::micro>(clock_type::now() - a).count());
+        ++ops;
+      }
+    });
+  }
+  for (auto& p : pool) p.join();
+  const double elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
+  std::vector<double> all;
+  for (auto& l : lats) all.insert(all.end(), l.begin(), l.end());
+  report(kv, s, name, ops, elapsed, all);
+}
+
+void run_system(kv_system& kv, const settings& s) {
+  const std::uint64_t n = std::max<std::uint64_t>(1, s.data_bytes / (16 + s.value_size));
+  // fill_lazy: every key once, in a scattered order, no sync per commit.
+  {
+    std::vector<double> lat;
+    lat.reserve(n);
+    const auto t0 = clock_type::now();
+    const std::uint64_t stride = 2654435761u % n ? 2654435761u % n : 1;
+    std::uint64_t step = stride;
+    while (std::gcd(step, n) != 1) ++step;
+    for (std::uint64_t i = 0, k = 0; i < n; ++i, k = (k + step) % n) {
+      const auto a = clock_type::now();
+      kv.put(key_of(k), value_of(k, s.value_size), false);
+      lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - a).count());
+    }
+    report(kv, s, "fill_lazy", n, std::chrono::duration<double>(clock_type::now() - t0).count(), lat);
+  }
+  // fill_durable: concurrent writers, every commit durable, new keys.
+  timed(kv, s, "fill_durable", s.writers, [&](int t, std::uint64_t i) {
+    kv.put("w" + std::to_string(t) + "-" + std::to_string(i), value_of(i, s.value_size), true);
+  });
+  // get_hot: a working set of a quarter of the cache, read once to warm it.
+  const std::uint64_t hot = std::max<std::uint64_t>(1, std::min<std::uint64_t>(n, s.cache_bytes / 4 / (16 + s.value_size)));
+  std::string v;
+  for (std::uint64_t k = 0; k < hot; ++k) kv.get(key_of(k * (n / hot)), v);
+  std::atomic<int> missing{0};
+  timed(kv, s, "get_hot", s.readers, [&](int t, std::uint64_t i) {
+    thread_local std::mt19937_64 rng(static_cast<unsigned>(t) + 1);
+    thread_local std::string out;
+    (void)i;
+    if (!kv.get(key_of((rng() % hot) * (n / hot)), out)) ++missing;
+  });
+  // get_cold: uniform over all the data (at least 8x the cache by default).
+  timed(kv, s, "get_cold", s.readers, [&](int t, std::uint64_t) {
+    thread_local std::mt19937_64 rng(static_cast<unsigned>(t) + 100);
+    thread_local std::string out;
+    if (!kv.get(key_of(rng() % n), out)) ++missing;
+  });
+  // scan: 100 entries in key order from a random key.
+  timed(kv, s, "scan", s.readers, [&](int t, std::uint64_t) {
+    thread_local std::mt19937_64 rng(static_cast<unsigned>(t) + 200);
+    kv.scan(key_of(rng() % n), 100);
+  });
+  if (missing) std::cerr << kv.name() << ": " << missing << " keys not found\n";
+}
+
+std::unique_ptr<kv_system> make(const std::string& name, const std::filesystem::path& dir, std::size_t cache) {
+  if (name == "jetstrand") return make_jetstrand_kv(dir, cache);
+  if (name == "rocksdb") return make_rocksdb_kv(dir, cache);
+  if (name == "sqlite") return make_sqlite_kv(dir, cache);
+  throw std::invalid_argument("--systems: jetstrand, rocksdb or sqlite, not " + name);
+}
+
+}  // namespace
+
+int storage(std::span<char*> args) {
+  auto o = parse_options(args, {"systems", "data-size", "cache-size", "value-size", "seconds", "writers", "readers", "dir"});
+  if (o.count("help")) {
+    std::cout << "usage: jetstrand-bench storage [--systems jetstrand,rocksdb,sqlite] [--data-size 256M]\n"
+                 "         [--cache-size 16M] [--value-size 100] [--seconds 3] [--writers 8] [--readers 2]\n"
+                 "         [--dir DIR]\n"
+                 "One JSON line per system and operation: fill_lazy, fill_durable, get_hot, get_cold, scan.\n";
+    return 0;
+  }
+  settings s;
+  s.data_bytes = parse_size(option(o, "data-size", "256M"));
+  s.cache_bytes = static_cast<std::size_t>(parse_size(option(o, "cache-size", "16M")));
+  s.value_size = static_cast<std::size_t>(parse_size(option(o, "value-size", "100")));
+  s.seconds = std::stod(option(o, "seconds", "3"));
+  s.writers = parse_count("writers", option(o, "writers", "8"));
+  s.readers = parse_count("readers", option(o, "readers", "2"));
+  const auto base = std::filesystem::path(option(o, "dir", std::filesystem::temp_directory_path().string())) /
+                    ("jetstrand-bench-storage-" + std::to_string(::getpid()));
+  std::string list = option(o, "systems", "jetstrand,rocksdb,sqlite");
+  int failed = 0;
+  for (std::size_t start = 0; start <= list.size();) {
+    auto comma = list.find(',', start);
+    const std::string name = list.substr(start, comma - start);
+    start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    std::cout.flush();
+    const pid_t child = ::fork();
+    if (child < 0) throw std::runtime_error("fork failed");
+    if (child == 0) {
+      int rc = 0;
+      try {
+        const auto dir = base / name;
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        auto kv = make(name, dir, s.cache_bytes);
+        if (!kv) {
+          std::cerr << "jetstrand-bench storage: " << name << " is not in this build (bench/run installs it)\n";
+          ::_exit(0);
+        }
+        run_system(*kv, s);
+        kv.reset();
+        std::filesystem::remove_all(dir);
+      } catch (const std::exception& e) {
+        std::cerr << "jetstrand-bench storage " << name << ": " << e.what() << "\n";
+        rc = 1;
+      }
+      std::cout.flush();
+      ::_exit(rc);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
+  }
+  std::filesystem::remove_all(base);
+  return failed ? 1 : 0;
+}
+
+}  // namespace jetstrand::bench
