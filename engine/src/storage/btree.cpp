@@ -37,74 +37,68 @@ void set_branch_child(unsigned char* page, std::size_t i, std::uint32_t child) n
   store_le<std::uint32_t>(page + off + 2, child);
 }
 
-btree::outcome btree::find(std::string_view key, value& out, std::uint32_t& page) {
+const unsigned char* btree::leaf_for(std::string_view key, std::optional<std::string_view>* fence,
+                                     std::uint32_t& missing) {
   std::uint32_t p = root_;
   for (;;) {
     const unsigned char* b = at(p);
     if (!b) {
-      page = p;
-      return outcome::missing;
+      missing = p;
+      return nullptr;
     }
-    if (node_type(b) == page_type::branch) {
-      p = branch_child(b, child_index(b, key));
-      continue;
-    }
-    const auto i = lower_bound(b, key);
-    if (i == entry_count(b) || entry_key(b, i) != key) return outcome::absent;
-    const auto e = leaf_at(b, i);
-    out.is_long = e.is_long;
-    if (e.is_long) {
-      out.ref = decode_long_ref(e.value);
-      out.bytes.clear();
-    } else {
-      out.bytes.assign(e.value);
-    }
-    return outcome::found;
+    if (node_type(b) == page_type::leaf) return b;
+    const auto idx = child_index(b, key);
+    if (fence && idx < entry_count(b)) *fence = entry_key(b, idx);  // the innermost wins
+    p = branch_child(b, idx);
   }
+}
+
+void btree::read_value(const leaf_entry& e, value& out) {
+  out.is_long = e.is_long;
+  if (e.is_long) {
+    out.ref = decode_long_ref(e.value);
+    out.bytes.clear();
+  } else {
+    out.bytes.assign(e.value);
+  }
+}
+
+btree::outcome btree::find(std::string_view key, value& out, std::uint32_t& page) {
+  const unsigned char* b = leaf_for(key, nullptr, page);
+  if (!b) return outcome::missing;
+  const auto i = lower_bound(b, key);
+  if (i == entry_count(b) || entry_key(b, i) != key) return outcome::absent;
+  read_value(leaf_at(b, i), out);
+  return outcome::found;
 }
 
 btree::outcome btree::scan_leaf(std::string_view from, std::string_view to, std::size_t limit,
                                 bool keys_only, std::vector<item>& out,
                                 std::optional<std::string>& next, std::uint32_t& page) {
-  std::uint32_t p = root_;
   std::optional<std::string_view> fence;  // the first key of the next leaf, if there is one
-  for (;;) {
-    const unsigned char* b = at(p);
-    if (!b) {
-      page = p;
-      return outcome::missing;
-    }
-    if (node_type(b) == page_type::branch) {
-      const auto idx = child_index(b, from);
-      if (idx < entry_count(b)) fence = entry_key(b, idx);
-      p = branch_child(b, idx);
-      continue;
-    }
-    const std::size_t n = entry_count(b);
-    std::size_t i = lower_bound(b, from);
-    for (; i < n && out.size() < limit; ++i) {
-      const auto e = leaf_at(b, i);
-      if (!to.empty() && e.key >= to) {
-        next.reset();
-        return outcome::found;
-      }
-      item it;
-      it.key.assign(e.key);
-      if (!keys_only) {
-        it.val.is_long = e.is_long;
-        if (e.is_long) it.val.ref = decode_long_ref(e.value); else it.val.bytes.assign(e.value);
-      }
-      out.push_back(std::move(it));
-    }
-    if (i < n) {
-      next.emplace(entry_key(b, i));
-    } else if (fence) {
-      next.emplace(*fence);
-    } else {
+  const unsigned char* b = leaf_for(from, &fence, page);
+  if (!b) return outcome::missing;
+  const std::size_t n = entry_count(b);
+  std::size_t i = lower_bound(b, from);
+  for (; i < n && out.size() < limit; ++i) {
+    const auto e = leaf_at(b, i);
+    if (!to.empty() && e.key >= to) {
       next.reset();
+      return outcome::found;
     }
-    return outcome::found;
+    item it;
+    it.key.assign(e.key);
+    if (!keys_only) read_value(e, it.val);
+    out.push_back(std::move(it));
   }
+  if (i < n) {
+    next.emplace(entry_key(b, i));
+  } else if (fence) {
+    next.emplace(*fence);
+  } else {
+    next.reset();
+  }
+  return outcome::found;
 }
 
 std::uint32_t btree::first_missing(std::string_view key, bool for_erase) {

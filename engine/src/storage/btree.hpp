@@ -88,6 +88,11 @@ class btree {
     std::uint32_t page;  // the branch
     std::size_t index;   // which child the path took
   };
+  // The leaf that holds `key`, or nullptr with the first page not resident in `missing`.
+  // `fence`, if given, gets the first key of the following leaf (when there is one).
+  const unsigned char* leaf_for(std::string_view key, std::optional<std::string_view>* fence,
+                                std::uint32_t& missing);
+  static void read_value(const leaf_entry& e, value& out);
   unsigned char* descend_writable(std::string_view key, std::vector<step>& path, std::uint32_t& leaf);
   void insert_into_parents(std::vector<step>& path, std::string separator, std::uint32_t right);
   void rebalance(std::vector<step>& path, std::uint32_t child);
