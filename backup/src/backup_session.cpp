@@ -388,11 +388,16 @@ error_code backup_session::end(unsigned mode, end_result& result) {
       << std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count() << " s)";
   if (result == end_result::completed) {
     auto* storage = inst_.storage();
+    const auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count());
     if (incremental) {
-      for (const auto& name : storage->database_names()) storage->find(name)->record_backup(0, high);
+      for (const auto& name : storage->database_names()) storage->find(name)->record_backup(0, high, now, true);
     } else {
       for (const auto& [name, pin] : pinned_) {
-        if (auto* db = storage->find(name)) db->record_backup(std::max<std::uint64_t>(1, pin->snapshot.lsn), high);
+        if (auto* db = storage->find(name)) {
+          db->record_backup(std::max<std::uint64_t>(1, pin->snapshot.lsn), high, now, false);
+        }
       }
     }
   }
@@ -406,6 +411,21 @@ error_code backup_session::end(unsigned mode, end_result& result) {
 void backup_session::release_all() {
   pinned_.clear();
   io_.clear();
+}
+
+std::optional<completed_backup> backup_session::last_completed() const {
+  auto* storage = inst_.storage();
+  if (!storage) return std::nullopt;
+  std::optional<completed_backup> last;
+  for (const auto& name : storage->database_names()) {
+    const auto& h = storage->find(name)->header();
+    if (!h.last_backup_unix_ms) continue;
+    const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(h.last_backup_unix_ms));
+    if (!last || at > last->completed_at) {
+      last = completed_backup{h.last_backup_incremental, at, h.last_backup_gen_high};
+    }
+  }
+  return last;
 }
 
 std::optional<backup_status> backup_session::status() const {

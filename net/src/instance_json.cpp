@@ -2,6 +2,8 @@
 
 #include "jetstrand/backup/streaming_backup.hpp"
 
+#include <chrono>
+#include <ctime>
 #include <mutex>
 
 namespace jetstrand::net {
@@ -24,19 +26,36 @@ boost::json::object backup_status_json(const backup::backup_status& s) {
           {"files", std::move(files)}};
 }
 
+boost::json::object completed_backup_json(const backup::completed_backup& b) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(b.completed_at.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return {{"incremental", b.incremental}, {"completed_at", text}, {"gen_high", b.gen_high}};
+}
+
 void describe_instance(std::shared_ptr<instance> inst, std::function<void(boost::json::object)> done) {
   auto i = inst;
   backup::async_backup_status(
       std::move(i), [inst, done = std::move(done)](boost::system::error_code,
-                                                   std::optional<backup::backup_status> s) {
+                                                   std::optional<backup::backup_status> s) mutable {
         boost::json::array databases;
         for (const auto& name : inst->database_names()) databases.emplace_back(name);
         boost::json::object o{{"name", inst->name()},
                               {"state", std::string(to_string(inst->state()))},
                               {"databases", std::move(databases)},
-                              {"backup", nullptr}};
+                              {"backup", nullptr},
+                              {"last_backup", nullptr}};
         if (s) o["backup"] = backup_status_json(*s);
-        done(std::move(o));
+        auto i = inst;
+        backup::async_last_backup(std::move(i), [o = std::move(o), done = std::move(done)](
+                                                    boost::system::error_code,
+                                                    std::optional<backup::completed_backup> last) mutable {
+          if (last) o["last_backup"] = completed_backup_json(*last);
+          done(std::move(o));
+        });
       });
 }
 

@@ -15,8 +15,9 @@ namespace jetstrand::net {
 
 boost::json::object backup_status_json(const backup::backup_status& s);
 
-// {"name","state","databases":[…],"backup":{…}|null}, with the backup status read on the
-// instance's strand. `done` runs there.
+// {"name","state","databases":[…],"backup":{…}|null,"last_backup":{"incremental",
+// "completed_at","gen_high"}|null}, with the backup status and the last completed backup read
+// on the instance's strand. `done` runs there.
 void describe_instance(std::shared_ptr<instance> inst, std::function<void(boost::json::object)> done);
 
 // Every instance described, in the given order; `done` runs on the strand of whichever

@@ -76,6 +76,8 @@ void handle_key(const context& c);                 // /v1/instances/{i}/database
 void handle_key_list(const context& c);            // /v1/instances/{i}/databases/{d}/keys
 void handle_backup(const context& c);              // /v1/instances/{i}/backup[/...]
 void handle_legacy_stop(const context& c);         // /v1/backup/stop
+void handle_dashboard(const context& c);           // / (routes_static.cpp)
+void handle_openapi(const context& c);             // /v1/openapi.json
 
 // The instance named by segs[2]: answers 400 or 404 and returns nullptr if there is none.
 std::shared_ptr<instance> find_instance_or_fail(const context& c);

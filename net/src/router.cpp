@@ -24,52 +24,55 @@ bool same_secret(std::string_view given, std::string_view expected) {
 struct route_shape {
   std::string name;                 // the template, for metrics and errors
   std::vector<http::verb> methods;  // allowed
-  void (*handler)(const context&);
+  void (*handler)(const context&);  // nullptr: answered by the router itself
 };
+
+// Every route, in the order they are matched. A `{…}` segment matches any one segment.
+const std::vector<route_shape>& table() {
+  using v = http::verb;
+  static const std::vector<route_shape> routes{
+      {"/", {v::get}, handle_dashboard},
+      {"/healthz", {v::get}, nullptr},
+      {"/metrics", {v::get}, nullptr},
+      {"/v1/openapi.json", {v::get}, handle_openapi},
+      {"/v1/backup/stop", {v::post}, handle_legacy_stop},
+      {"/v1/instances", {v::get, v::post}, handle_instances},
+      {"/v1/instances/{i}", {v::get, v::delete_}, handle_instance},
+      {"/v1/instances/{i}/databases", {v::get, v::post}, handle_databases},
+      {"/v1/instances/{i}/databases/{d}/keys", {v::get}, handle_key_list},
+      {"/v1/instances/{i}/databases/{d}/keys/{key}", {v::get, v::put, v::delete_}, handle_key},
+      {"/v1/instances/{i}/backup", {v::get, v::post, v::delete_}, handle_backup},
+      {"/v1/instances/{i}/backup/attach-info", {v::get}, handle_backup},
+      {"/v1/instances/{i}/backup/log-info", {v::post}, handle_backup},
+      {"/v1/instances/{i}/backup/truncate-log-info", {v::get}, handle_backup},
+      {"/v1/instances/{i}/backup/truncate-log", {v::post}, handle_backup},
+      {"/v1/instances/{i}/backup/stop", {v::post}, handle_backup},
+      {"/v1/instances/{i}/backup/files/{name}", {v::get}, handle_backup},
+  };
+  return routes;
+}
+
+std::vector<std::string_view> template_segments(std::string_view name) {
+  std::vector<std::string_view> out;
+  if (name == "/") return out;
+  while (!name.empty()) {
+    name.remove_prefix(1);  // the '/'
+    const auto slash = name.find('/');
+    out.push_back(name.substr(0, slash));
+    name = slash == std::string_view::npos ? std::string_view{} : name.substr(slash);
+  }
+  return out;
+}
 
 // Which route a path is, by its segments (nullptr: none).
 const route_shape* match(const std::vector<std::string>& s) {
-  using v = http::verb;
-  static const route_shape healthz{"/healthz", {v::get}, nullptr};
-  static const route_shape metrics_route{"/metrics", {v::get}, nullptr};
-  static const route_shape instances{"/v1/instances", {v::get, v::post}, handle_instances};
-  static const route_shape instance{"/v1/instances/{i}", {v::get, v::delete_}, handle_instance};
-  static const route_shape databases{"/v1/instances/{i}/databases", {v::get, v::post}, handle_databases};
-  static const route_shape keys{"/v1/instances/{i}/databases/{d}/keys", {v::get}, handle_key_list};
-  static const route_shape key{"/v1/instances/{i}/databases/{d}/keys/{key}", {v::get, v::put, v::delete_}, handle_key};
-  static const route_shape backup{"/v1/instances/{i}/backup", {v::get, v::post, v::delete_}, handle_backup};
-  static const route_shape attach{"/v1/instances/{i}/backup/attach-info", {v::get}, handle_backup};
-  static const route_shape log_info{"/v1/instances/{i}/backup/log-info", {v::post}, handle_backup};
-  static const route_shape trunc_info{"/v1/instances/{i}/backup/truncate-log-info", {v::get}, handle_backup};
-  static const route_shape trunc{"/v1/instances/{i}/backup/truncate-log", {v::post}, handle_backup};
-  static const route_shape stop{"/v1/instances/{i}/backup/stop", {v::post}, handle_backup};
-  static const route_shape files{"/v1/instances/{i}/backup/files/{name}", {v::get}, handle_backup};
-  static const route_shape legacy_stop{"/v1/backup/stop", {v::post}, handle_legacy_stop};
-
-  const auto n = s.size();
-  if (n == 1 && s[0] == "healthz") return &healthz;
-  if (n == 1 && s[0] == "metrics") return &metrics_route;
-  if (n < 2 || s[0] != "v1") return nullptr;
-  if (n == 3 && s[1] == "backup" && s[2] == "stop") return &legacy_stop;
-  if (s[1] != "instances") return nullptr;
-  if (n == 2) return &instances;
-  if (n == 3) return &instance;
-  if (s[3] == "databases") {
-    if (n == 4) return &databases;
-    if (n == 6 && s[5] == "keys") return &keys;
-    if (n == 7 && s[5] == "keys") return &key;
-    return nullptr;
+  for (const auto& r : table()) {
+    const auto t = template_segments(r.name);
+    if (t.size() != s.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < t.size() && same; ++i) same = t[i].front() == '{' || t[i] == s[i];
+    if (same) return &r;
   }
-  if (s[3] != "backup") return nullptr;
-  if (n == 4) return &backup;
-  if (n == 5) {
-    if (s[4] == "attach-info") return &attach;
-    if (s[4] == "log-info") return &log_info;
-    if (s[4] == "truncate-log-info") return &trunc_info;
-    if (s[4] == "truncate-log") return &trunc;
-    if (s[4] == "stop") return &stop;
-  }
-  if (n == 6 && s[4] == "files") return &files;
   return nullptr;
 }
 
@@ -115,6 +118,12 @@ void render_metrics(const context& c) {
 
 }  // namespace
 
+std::vector<route_description> route_table() {
+  std::vector<route_description> out;
+  for (const auto& r : table()) out.push_back({r.name, r.methods});
+  return out;
+}
+
 router::auth router::authenticate(const request& req) const {
   auto it = req.find(http::field::authorization);
   if (it == req.end()) return auth::missing;
@@ -130,11 +139,14 @@ void router::dispatch(std::shared_ptr<const request> req, reply_handler done) co
   auto url = boost::urls::parse_origin_form(req->target());
   if (!url) return c->fail(make_http_error(400, jet_errc::invalid_parameter, "malformed target"));
   for (auto seg : url->segments()) c->segs.push_back(seg);
+  if (c->segs.size() == 1 && c->segs[0].empty()) c->segs.clear();  // "/": no segment
   for (auto p : url->params()) c->query[p.key] = p.value;
 
   // Every route but /healthz needs the token when there is one (reads too: values and
   // backup files are the data), and /metrics unless the operator opened it.
-  const bool open_route = (c->segs.size() == 1 && c->segs[0] == "healthz") ||
+  // The dashboard page is open too: it holds no data, and a browser cannot send the token
+  // when it loads a page; the page asks for the token and sends it with every API call.
+  const bool open_route = (c->segs.empty() && req->method() == http::verb::get) || (c->segs.size() == 1 && c->segs[0] == "healthz") ||
                           (options_.metrics_open && c->segs.size() == 1 && c->segs[0] == "metrics");
   if (!options_.token.empty() && !open_route) {
     if (const auto a = authenticate(*req); a != auth::ok) {

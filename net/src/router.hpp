@@ -8,8 +8,17 @@
 #include "jetstrand/log.hpp"
 
 #include <string>
+#include <vector>
 
 namespace jetstrand::net {
+
+// What the router serves: a path template ("/v1/instances/{i}", a `{…}` segment is any one
+// segment) and its methods. The OpenAPI document (docs/openapi.json) lists exactly these.
+struct route_description {
+  std::string path;
+  std::vector<boost::beast::http::verb> methods;
+};
+std::vector<route_description> route_table();
 
 // Shared by the server and its sessions (which may outlive the server by a few handlers):
 // it owns the metrics and the download registry, so they live as long as anyone uses them.

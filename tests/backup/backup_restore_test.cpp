@@ -432,3 +432,48 @@ BOOST_AUTO_TEST_CASE(caller_cancellation_ends_the_backup_with_operation_aborted)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(the_last_completed_backup_is_recorded_and_survives_a_restart) {
+  restore_fixture f;
+  auto last = [](std::shared_ptr<instance> inst) {
+    auto [ec, b] = async_last_backup(inst, test::wait).get();
+    BOOST_TEST_REQUIRE(!ec);
+    return b;
+  };
+  BOOST_TEST(!last(f.inst).has_value());
+  const auto before = std::chrono::system_clock::now() - std::chrono::seconds(1);
+  auto [fec, full] = test::run_backup(f, f.inst, f.dir / "full", {});
+  BOOST_TEST_REQUIRE(!fec, fec.message());
+  auto b = last(f.inst);
+  BOOST_TEST_REQUIRE(b.has_value());
+  BOOST_TEST(!b->incremental);
+  BOOST_TEST((b->completed_at >= before && b->completed_at <= std::chrono::system_clock::now()));
+  BOOST_TEST(b->gen_high == full.manifest.generation_high);
+
+  // An aborted backup changes nothing; a completed incremental is the newest.
+  BOOST_TEST_REQUIRE(!std::get<0>(async_begin_backup(f.inst, backup_incremental, test::wait).get()));
+  BOOST_TEST((std::get<1>(async_end_backup(f.inst, end_abort, test::wait).get()) == end_result::aborted));
+  BOOST_TEST(!last(f.inst)->incremental);
+  f.put(2000);
+  driver_options inc;
+  inc.incremental = true;
+  auto [iec, incremental] = test::run_backup(f, f.inst, f.dir / "inc", inc);
+  BOOST_TEST_REQUIRE(!iec, iec.message());
+  b = last(f.inst);
+  BOOST_TEST_REQUIRE(b.has_value());
+  BOOST_TEST(b->incremental);
+  BOOST_TEST(b->gen_high == incremental.manifest.generation_high);
+
+  // A restart reads it back from the database headers.
+  BOOST_TEST_REQUIRE(!std::get<0>(f.inst->async_terminate(terminate_mode::complete, test::wait).get()));
+  auto o = small();
+  o.data_dir = f.dir / "data";
+  engine again(o);
+  auto [oec, reopened] = again.async_create_instance("src", test::wait).get();
+  BOOST_TEST_REQUIRE(!oec, oec.message());
+  auto after = last(reopened);
+  BOOST_TEST_REQUIRE(after.has_value());
+  BOOST_TEST(after->incremental);
+  BOOST_TEST((after->completed_at == b->completed_at));
+  std::get<0>(reopened->async_terminate(terminate_mode::complete, test::wait).get());
+}

@@ -48,6 +48,7 @@ BOOST_AUTO_TEST_CASE(instances_are_created_listed_and_terminated) {
   BOOST_TEST_REQUIRE(list.size() == 1u);
   BOOST_TEST(list[0].at("name").as_string() == "a");
   BOOST_TEST(list[0].at("backup").is_null());
+  BOOST_TEST(list[0].at("last_backup").is_null());
   r = f.req(verb::delete_, inst_a + "?mode=gently");
   BOOST_TEST(r.result_int() == 400u);
   r = f.req(verb::delete_, inst_a + "?mode=abrupt");
@@ -169,6 +170,12 @@ BOOST_AUTO_TEST_CASE(backup_calls_follow_the_sequence) {
   r = f.req(verb::delete_, b);
   BOOST_TEST(r.result_int() == 200u);
   BOOST_TEST(json_of(r).at("result").as_string() == "completed");
+  auto last = json_of(f.req(verb::get, inst_a)).at("last_backup");
+  BOOST_TEST_REQUIRE(last.is_object());
+  BOOST_TEST(last.at("incremental").as_bool() == false);
+  BOOST_TEST(last.at("gen_high").as_int64() == li.at("gen_high").as_int64());
+  const std::string at(last.at("completed_at").as_string());
+  BOOST_TEST((at.size() == 20u && at[10] == 'T' && at.back() == 'Z'), at);
   // Now an incremental may begin; a stop turns every later call into -801 but end.
   BOOST_TEST_REQUIRE(f.req(verb::post, b, R"({"incremental":true})").result_int() == 201u);
   BOOST_TEST(f.req(verb::post, b + "/stop").result_int() == 200u);

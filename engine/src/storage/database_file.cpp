@@ -36,6 +36,8 @@ std::vector<unsigned char> encode_header(const database_header& h, std::uint32_t
   w.number(h.free_list);
   w.number(static_cast<std::uint16_t>(h.name.size()));
   w.bytes(h.name);
+  w.number(h.last_backup_unix_ms);
+  w.number(static_cast<std::uint8_t>(h.last_backup_incremental));
   std::memcpy(page.data() + page_header_size, payload.data(), payload.size());
   seal_page(page.data(), page.size(), {slot, h.lsn, page_type::header, 0});
   return page;
@@ -64,6 +66,8 @@ bool decode_headers(const unsigned char* data, std::size_t size, database_header
         continue;
       }
       h.name = std::move(name);
+      std::uint8_t incremental = 0;
+      if (r.number(h.last_backup_unix_ms) && r.number(incremental)) h.last_backup_incremental = incremental != 0;
       if (!found || h.seq > out.seq) {
         out = std::move(h);
         slot = s;
@@ -274,9 +278,12 @@ void database_file::unpin() {
   }
 }
 
-void database_file::record_backup(std::uint64_t full_backup_lsn, std::uint32_t gen_high) {
+void database_file::record_backup(std::uint64_t full_backup_lsn, std::uint32_t gen_high,
+                                  std::uint64_t unix_ms, bool incremental) {
   if (full_backup_lsn) header_.last_full_backup_lsn = full_backup_lsn;
   header_.last_backup_gen_high = gen_high;
+  header_.last_backup_unix_ms = unix_ms;
+  header_.last_backup_incremental = incremental;
   header_changed_ = true;
 }
 

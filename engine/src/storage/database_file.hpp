@@ -54,6 +54,10 @@ struct database_header {
   std::uint32_t last_backup_gen_high = 0;  // end of the last backup's log range
   std::uint32_t free_list = 0;   // first page of the free-page list (0: none free)
   std::string name;
+  // The last backup that ended completed: when (Unix ms, 0: none) and whether incremental.
+  // After the name, so headers written before these fields read as "none" (zero padding).
+  std::uint64_t last_backup_unix_ms = 0;
+  bool last_backup_incremental = false;
 };
 
 // A snapshot kept unchanged on disk while pinned: pages [2, page_count) as of the pin, and
@@ -155,7 +159,8 @@ class database_file final : private tree_pages {
   int pin_count() const noexcept { return pins_; }  // snapshots pinned now
 
   // Backup bookkeeping, durable with the next checkpoint.
-  void record_backup(std::uint64_t full_backup_lsn, std::uint32_t gen_high);
+  void record_backup(std::uint64_t full_backup_lsn, std::uint32_t gen_high, std::uint64_t unix_ms,
+                     bool incremental);
 
   // Reads and verifies every page the durable snapshot uses (tree, long values, free list)
   // without keeping them: -1018 for a page or value that does not verify, -1206 for a

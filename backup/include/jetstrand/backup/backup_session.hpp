@@ -78,6 +78,7 @@ class backup_session : public instance_extension {
 
   // nullopt when no backup is open.
   std::optional<backup_status> status() const;
+  std::optional<completed_backup> last_completed() const;
   std::size_t reads_in_flight() const noexcept { return chains_.size(); }
   const backup_state& state() const noexcept { return *state_; }
 

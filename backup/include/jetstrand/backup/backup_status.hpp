@@ -2,6 +2,7 @@
 // What an open backup has done so far, per file (SPEC §4's status object). A snapshot,
 // taken on the instance's strand by async_backup_status.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +37,14 @@ struct backup_status {
   std::uint64_t bytes_read = 0;   // over every file below
   std::uint64_t bytes_total = 0;  // the sizes of every file known to the backup so far
   std::vector<backup_file_status> files;  // databases (full), then logs once log-info ran
+};
+
+// The newest backup of an instance that ended `completed` (over its attached databases, as
+// recorded in their headers: it survives a restart once a checkpoint has written them).
+struct completed_backup {
+  bool incremental = false;
+  std::chrono::system_clock::time_point completed_at;
+  std::uint32_t gen_high = 0;  // end of its log range: an incremental continues from here
 };
 
 // Keeps the per-file part of the status up to date. Not thread-safe: the session's strand.

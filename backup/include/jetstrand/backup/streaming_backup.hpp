@@ -146,6 +146,15 @@ auto async_backup_status(std::shared_ptr<instance> inst, Token&& token) {
       [](backup_session& s, auto done) { done(boost::system::error_code{}, s.status()); });
 }
 
+// void(error_code, std::optional<completed_backup>): the instance's last completed backup
+// (full or incremental), or nullopt if none ended completed since its databases were made.
+template <typename Token>
+auto async_last_backup(std::shared_ptr<instance> inst, Token&& token) {
+  return detail::on_session<std::optional<completed_backup>>(
+      inst, std::forward<Token>(token),
+      [](backup_session& s, auto done) { done(boost::system::error_code{}, s.last_completed()); });
+}
+
 // JetStopBackupInstance. void(error_code). -1003 (and nothing changes) unless the instance
 // is running (S4, S6); otherwise sets the stop and cancels every read in flight (S1, S5).
 // Idempotent; with no backup open it has no effect on a later backup.
