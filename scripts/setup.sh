@@ -2,18 +2,21 @@
 # Installs what the build needs (Debian packages, only if missing), configures and builds.
 # Idempotent: a second run only rebuilds what changed.
 #
-#   scripts/setup.sh [--build-dir DIR] [--sanitize address,undefined|thread] [--target T]...
+#   scripts/setup.sh [--build-dir DIR] [--sanitize address,undefined|thread] [--target T]... [--tests]
+# (--tests: also what the tests need, Chromium for the dashboard's browser test.)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir="$root/build"
 sanitize=""
 targets=()
+tests=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
     --sanitize) sanitize=$2; shift 2 ;;
     --target) targets+=(--target "$2"); shift 2 ;;
+    --tests) tests=1; shift ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -24,6 +27,8 @@ done
 packages=(g++ cmake ninja-build pkg-config curl
   libboost1.81-dev libboost-log1.81-dev libboost-test1.81-dev
   libboost-json1.81-dev libboost-url1.81-dev liburing-dev)
+# The tests also drive the dashboard in a real browser (Chromium, headless).
+[ -n "$tests" ] && packages+=(chromium fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do

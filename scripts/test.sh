@@ -17,7 +17,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-"$root/scripts/setup.sh" --build-dir "$build_dir" --sanitize "$sanitize" "${targets[@]}"
+"$root/scripts/setup.sh" --tests --build-dir "$build_dir" --sanitize "$sanitize" "${targets[@]}"
 
 if [ "$sanitize" = thread ]; then
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp ${TSAN_OPTIONS:-}"

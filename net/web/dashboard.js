@@ -97,7 +97,7 @@ async function act(name, button, call) {
   try {
     const result = await call();
     state.errors.delete(name);
-    if (result && result.result) card.dataset.lastResult = result.result;
+    if (result && (result.result === "completed" || result.result === "aborted")) card.dataset.lastResult = result.result;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return askToken();
     state.errors.set(name, describeError(err));
@@ -146,7 +146,7 @@ function renderFiles(tbody, files) {
     if (f.error) {
       const err = document.createElement("span");
       err.className = "file-error error-text";
-      err.textContent = ` ${JET_NAMES[f.error] || "error"} (${f.error})`;
+      err.textContent = `${JET_NAMES[f.error] || "error"} (${f.error})`;
       st.append(err);
     }
     tr.append(name, progress, done, st);
