@@ -34,8 +34,8 @@ options:
   --listen HOST:PORT    address to listen on (default: 127.0.0.1:8642; port 0 picks one).
                         Anything but loopback exposes the engine: use --token with it.
   --token TOKEN         require "Authorization: Bearer TOKEN" on every route but
-                        /healthz (default: the JETSTRAND_TOKEN environment variable,
-                        else none)
+                        /healthz and the dashboard page at / (it asks for the token)
+                        (default: the JETSTRAND_TOKEN environment variable, else none)
   --metrics-open        with a token: let /metrics be read without it
   --max-connections N   connections served at once; more wait (default: 512)
   --cache-size SIZE     memory for database pages, all instances together, e.g. 64M or

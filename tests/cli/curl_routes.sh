@@ -38,6 +38,11 @@ auth=(-H "Authorization: Bearer t0k")
 i=/v1/instances/default
 
 expect 200 GET /healthz
+expect 200 GET /                                        # the dashboard page: open
+grep -q '<title>jetstrand</title>' "$dir/body" || { echo "FAIL: GET / is not the dashboard"; failures=$((failures + 1)); }
+expect 401 GET /v1/openapi.json
+expect 200 GET /v1/openapi.json "${auth[@]}"
+grep -q '"openapi": "3.1.0"' "$dir/body" || { echo "FAIL: no OpenAPI document"; failures=$((failures + 1)); }
 expect 401 GET /metrics
 expect 200 GET /metrics "${auth[@]}"
 expect 401 GET /v1/instances
