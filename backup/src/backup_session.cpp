@@ -1,5 +1,6 @@
 #include "jetstrand/backup/backup_session.hpp"
 
+#include "backup_chain.hpp"
 #include "backup_state.hpp"
 #include "jetstrand/error.hpp"
 #include "storage/instance_storage.hpp"
@@ -18,32 +19,8 @@ using boost::system::error_code;
 namespace fs = std::filesystem;
 
 namespace {
-constexpr int read_attempts = 3;
 const std::string db_suffix = ".jdb";
 }  // namespace
-
-// What an open handle reads from: its file and, for a database, the pinned headers.
-struct backup_session::handle_io {
-  io::file file;
-  file_kind kind;
-  std::uint32_t page_size = 0;
-  std::vector<unsigned char> headers;  // pages 0 and 1 of the pinned snapshot
-  std::shared_ptr<pinned_database> pin;  // databases: kept pinned while this is read
-};
-
-struct backup_session::chain {
-  std::uint32_t handle;
-  std::string name;
-  boost::asio::mutable_buffer buffer;
-  std::size_t delivered = 0;
-  std::function<bool()> caller_cancelled;
-  std::function<void(error_code, std::size_t)> done;
-  std::shared_ptr<handle_io> io;
-  boost::asio::cancellation_signal signal;  // emitted by stop(), on the strand
-  std::vector<unsigned char> chunk;  // the I/O lands here, never in the caller's buffer
-  int attempts = 0;
-  bool ended = false;  // completed; a read of it still in the kernel is dropped on landing
-};
 
 // A database's snapshot for this backup, pinned for as long as this object lives: the
 // session holds it while the backup is open, and every handle and read chain of that
@@ -213,93 +190,23 @@ void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buff
     if (f && ec == jet_errc::backup_abort_by_server) book_.failed(f->name, ec.value());
     return done(ec, 0);
   }
-  auto c = std::make_shared<chain>();
-  c->handle = handle;
-  c->name = state_->file(handle)->name;
-  c->buffer = buffer;
-  c->caller_cancelled = std::move(caller_cancelled);
-  c->done = std::move(done);
-  c->io = io->second;
+  // One read at a time per handle: a handle has one position.
+  for (const auto& c : chains_) {
+    if (c->handle == handle) return done(jet_errc::invalid_parameter, 0);
+  }
+  const auto* f = state_->file(handle);
+  read_file_facts facts{io->second->kind == file_kind::database, io->second->page_size, f->size,
+                        io->second->headers.size()};
+  auto c = std::make_shared<chain>(handle, f->name, buffer, read_plan(facts, buffer.size(), options_.chunk_size),
+                                   std::move(caller_cancelled), io->second);
   chains_.push_back(c);
-  step(std::move(c));
-}
-
-// One step of a read chain, on the strand: check for a stop (or one requested) or a
-// cancellation, then read, verify and deliver the next chunk. A chunk in the kernel is not
-// interrupted (the file layer never does); stop() completes the chain without it.
-void backup_session::step(std::shared_ptr<chain> c) {
-  const open_file* f = state_->file(c->handle);
-  if (stopping() || !f) return finish(c, jet_errc::backup_abort_by_server);
-  const std::uint64_t pos = f->position;
-  const std::size_t want = static_cast<std::size_t>(
-      std::min<std::uint64_t>(c->buffer.size() - c->delivered, f->size - pos));
-  if (want == 0) return finish(c, {});  // done: a cancellation that came too late changes nothing
-  if (c->caller_cancelled()) return finish(c, boost::asio::error::operation_aborted);
-  auto* out = static_cast<unsigned char*>(c->buffer.data()) + c->delivered;
-
-  if (c->io->kind == file_kind::database && pos < c->io->headers.size()) {
-    // The pinned snapshot's header pages come from memory, not from the live file.
-    auto n = std::min<std::size_t>(want, c->io->headers.size() - pos);
-    std::memcpy(out, c->io->headers.data() + pos, n);
-    note_read(*c, n);
-    c->delivered += n;
-    return step(std::move(c));
-  }
-  std::size_t n = std::min(want, options_.chunk_size);
-  if (c->io->kind == file_kind::database) {
-    const std::size_t ps = c->io->page_size;
-    n = std::max(ps, n / ps * ps);
-  }
-  c->chunk.resize(n);
-  ++reads_in_kernel_;
-  auto strand = inst_.get_executor();
-  c->io->file.async_read_at(
-      pos, boost::asio::buffer(c->chunk),
-      boost::asio::bind_cancellation_slot(
-          c->signal.slot(),
-          boost::asio::bind_executor(strand, [this, c, pos, n](error_code ec, std::size_t got) {
-            --reads_in_kernel_;
-            if (c->ended) return wake_idle_waiters();  // the stop completed it already
-            // A stop requested while the chunk was in the kernel, not yet run on the strand,
-            // ends the chain now: the chunk is not verified or delivered (S7).
-            if (stopping()) return finish(c, jet_errc::backup_abort_by_server);
-            if (ec == boost::asio::error::operation_aborted) return step(c);  // the caller's cancellation
-            if (ec) return finish(c, ec);
-            if (got != n) return finish(c, jet_errc::disk_io);  // the file is shorter than it was
-            if (c->io->kind == file_kind::database) {
-              const std::size_t ps = c->io->page_size;
-              for (std::size_t off = 0; off < n; off += ps) {
-                auto page_no = static_cast<std::uint32_t>((pos + off) / ps);
-                if (!storage::verify_page(c->chunk.data() + off, ps, page_no)) {
-                  if (++c->attempts < read_attempts) return step(c);  // read it again
-                  return finish(c, jet_errc::read_verify_failure);
-                }
-              }
-            }
-            c->attempts = 0;
-            std::memcpy(static_cast<unsigned char*>(c->buffer.data()) + c->delivered, c->chunk.data(), n);
-            note_read(*c, n);
-            c->delivered += n;
-            step(c);
-          })));
+  run_chain(std::move(c), std::move(done));
 }
 
 void backup_session::note_read(const chain& c, std::size_t n) {
   state_->note_read(c.handle, n);
   bytes_delivered_ += n;
   if (const auto* f = state_->file(c.handle)) book_.delivered(c.name, f->position);
-}
-
-void backup_session::finish(const std::shared_ptr<chain>& c, error_code ec) {
-  if (c->ended) return;
-  c->ended = true;
-  chains_.remove(c);
-  if (ec && ec != boost::asio::error::operation_aborted) {
-    book_.failed(c->name, ec.category() == jet_category() ? ec.value() : static_cast<int>(jet_errc::disk_io));
-  }
-  auto done = std::move(c->done);
-  wake_idle_waiters();
-  done(ec, c->delivered);
 }
 
 bool backup_session::idle() const noexcept { return chains_.empty() && reads_in_kernel_ == 0; }
@@ -381,6 +288,9 @@ error_code backup_session::end(unsigned mode, end_result& result) {
   // A full begin still waiting for its checkpoint completes first: its backup is ending.
   if (mode == end_normal || mode == end_abort) complete_pending_begin(true);
   if (auto ec = state_->end(mode, result)) return ec;
+  // Reads in flight end now with -801 (their handles are gone); each keeps its database's
+  // pin until its chunk has landed.
+  resume_waiting_chains();
   book_.clear();
   JETSTRAND_LOG(log_, log_level::info)
       << "backup ended " << (result == end_result::completed ? "completed" : "aborted") << " ("
@@ -401,9 +311,6 @@ error_code backup_session::end(unsigned mode, end_result& result) {
       }
     }
   }
-  // Reads still in flight end at their next step (their handles are gone); each holds its
-  // database's pin until its chunk has landed.
-  for (auto& c : chains_) c->signal.emit(boost::asio::cancellation_type::terminal);
   release_all();
   return {};
 }
@@ -454,21 +361,18 @@ void backup_session::stop() {
   state_->stop();
   if (!state_->stopped()) return;
   complete_pending_begin(false);
-  // Every chain completes now, with the bytes it delivered: none waits for a read still in
-  // the kernel, which lands in the chain's own chunk buffer and is dropped (the file layer
-  // never interrupts I/O; see io/file.hpp).
-  const auto in_flight = chains_;
-  for (auto& c : in_flight) {
-    c->signal.emit(boost::asio::cancellation_type::terminal);
-    finish(c, jet_errc::backup_abort_by_server);
-  }
+  // Every read in flight completes now, with -801 and the bytes it delivered: none waits for
+  // a chunk still in the kernel, which lands in the chain's own buffer and is dropped (the
+  // file layer never interrupts I/O; see io/file.hpp). See read_chain.cpp.
+  const auto in_flight = chains_.size();
+  resume_waiting_chains();
   // Every file open at the stop failed with -801 (S7), whether a read of it was in flight
   // or its reader was elsewhere (a download waiting on a slow client).
   for (const auto& [handle, f] : state_->handles()) {
     book_.failed(f.name, static_cast<int>(jet_errc::backup_abort_by_server));
   }
   if (first) {  // after the chains: the log line is not on the stop's path
-    JETSTRAND_LOG(log_, log_level::info) << "backup stopped (" << in_flight.size() << " reads in flight, "
+    JETSTRAND_LOG(log_, log_level::info) << "backup stopped (" << in_flight << " reads in flight, "
                                          << state_->handles().size() << " files open)";
   }
 }

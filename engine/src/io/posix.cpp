@@ -3,6 +3,7 @@
 #include "jetstrand/error.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -126,6 +127,11 @@ error_code sync_directory(const std::filesystem::path& dir) {
   if (auto ec = open(dir, O_RDONLY | O_DIRECTORY, fd)) return ec;
   if (auto ec = sync(fd.get())) return ec;
   return fd.close();
+}
+
+error_code rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) != 0) return last_error();
+  return {};
 }
 
 error_code write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {

@@ -61,6 +61,8 @@ boost::system::error_code sync_directory(const std::filesystem::path& dir);
 // Replaces `path` with `bytes` durably: a temporary file, fsync, rename, fsync of the directory.
 boost::system::error_code write_file_atomically(const std::filesystem::path& path,
                                                 std::string_view bytes);
+// Renames `from` to `to` unless `to` exists (EEXIST then): the name appears whole or not.
+boost::system::error_code rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
 // The whole file into `out`.
 boost::system::error_code read_file(const std::filesystem::path& path, std::string& out);
 

@@ -85,6 +85,7 @@ error_code instance_storage::open() {
   for (const auto& [name, db] : databases_) {
     if (db->durable_lsn()) from_gen = std::min(from_gen, generation_of(db->durable_lsn()));
   }
+  remove_unfinished_generations(log_dir_);
   auto replayed = replay_logs(log_dir_, from_gen, view, ec);
   if (ec) {
     JETSTRAND_LOG(log_, log_level::error) << "recovery failed: " << ec.message();

@@ -61,6 +61,17 @@ std::vector<std::uint32_t> list_generations(const std::filesystem::path& dir) {
   return gens;
 }
 
+void remove_unfinished_generations(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::uint32_t gen = 0;
+    const auto name = e.path().filename().string();
+    if (name.ends_with(".new") && parse_log_file_name(std::string_view(name).substr(0, name.size() - 4), gen)) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
+}
+
 error_code read_generation(const std::filesystem::path& dir, std::uint32_t gen,
                            const std::function<void(std::uint64_t, std::string_view)>& record) {
   std::string data;
@@ -159,21 +170,30 @@ void write_ahead_log::drain(std::function<void()> done) {
 }
 
 error_code write_ahead_log::open_generation(std::uint32_t gen, std::size_t size) {
-  // Nothing is written to a generation before it is whole: a failure here (out of
+  // Nothing is written to a generation before it is whole, and it gets its name only then:
+  // made under a temporary name (header written and synced), then renamed, so a crash
+  // while it is made never leaves a generation without its header. A failure here (out of
   // descriptors, disk full) removes the half-made file and leaves the log usable, so the
   // next append or roll tries again.
   std::error_code dir_ec;
   std::filesystem::create_directories(dir_, dir_ec);
   if (dir_ec) return {dir_ec.value(), boost::system::system_category()};
   auto path = log_file_path(dir_, gen);
+  auto making = path;
+  making += ".new";  // not a generation's name: recovery and listings skip it
   io::posix::unique_fd fd;
-  if (auto ec = io::posix::open(path, O_RDWR | O_CREAT | O_EXCL, fd)) return ec;
+  if (auto ec = io::posix::open(making, O_RDWR | O_CREAT | O_TRUNC, fd)) return ec;
   auto header = encode_log_header(gen, static_cast<std::uint32_t>(size));
   error_code ec = io::posix::preallocate(fd.get(), size);
   if (!ec) ec = io::posix::write_all_at(fd.get(), header.data(), header.size(), 0);
   if (!ec) ec = io::posix::sync(fd.get());
   if (!ec) ec = fd.close();
-  if (!ec) ec = io::posix::sync_directory(dir_);
+  if (!ec) ec = io::posix::rename_no_replace(making, path);
+  if (ec) {
+    ::unlink(making.c_str());
+    return ec;
+  }
+  ec = io::posix::sync_directory(dir_);
   io::file opened;
   if (!ec) opened = files_.open(path, io::open_mode::read_write, ec);
   if (ec) {

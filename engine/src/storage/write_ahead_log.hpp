@@ -47,6 +47,8 @@ std::filesystem::path log_file_path(const std::filesystem::path& dir, std::uint3
 bool parse_log_file_name(std::string_view name, std::uint32_t& gen);
 // The generations present in `dir`, ascending.
 std::vector<std::uint32_t> list_generations(const std::filesystem::path& dir);
+// Removes generations a crash left half-made (still under their temporary name).
+void remove_unfinished_generations(const std::filesystem::path& dir);
 
 // Calls `record(lsn, payload)` for each valid record of one generation file, in order.
 // Errors: the system's, or -1022 if the file's header is not a log header of `gen`.

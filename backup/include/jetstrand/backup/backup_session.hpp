@@ -10,7 +10,6 @@
 #include "jetstrand/log.hpp"
 
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -55,7 +54,7 @@ class backup_session : public instance_extension {
                                  std::uint64_t& size);
   // Fills `buffer` from the handle's position (0 bytes at the end). `caller_cancelled` is
   // polled between chunks (operation_aborted); a stop ends it with -801. Either way the
-  // bytes delivered so far are reported.
+  // bytes delivered so far are reported. One read at a time per handle (-1003 otherwise).
   void read(std::uint32_t handle, boost::asio::mutable_buffer buffer,
             std::function<bool()> caller_cancelled,
             std::function<void(boost::system::error_code, std::size_t)> done);
@@ -90,10 +89,13 @@ class backup_session : public instance_extension {
   struct handle_io;
   struct chain;
   struct pinned_database;
+  struct read_chain_op;  // read_chain.cpp
   // Stopped, or a stop requested and not yet run on the strand.
   bool stopping() const noexcept;
-  void step(std::shared_ptr<chain> c);
-  void finish(const std::shared_ptr<chain>& c, boost::system::error_code ec);
+  void run_chain(std::shared_ptr<chain> c, std::function<void(boost::system::error_code, std::size_t)> done);
+  // Resumes every read waiting on a chunk in the kernel: with the stop in force or its
+  // handle gone, each completes with -801 at once.
+  void resume_waiting_chains();
   void note_read(const chain& c, std::size_t n);
   void release_all();
   // Completes a full begin waiting on its checkpoint (a stop or an end came first).
