@@ -36,6 +36,8 @@ options:
   --instance NAME     the instance (default: default)
   --incremental       only the logs since the last backup (needs a full backup before)
   --truncate-logs     after copying, delete the logs the instance no longer needs
+  --max-rate SIZE     read at most SIZE bytes per second on the server, e.g. 50M
+                      (default: unlimited); keeps the disk free for the foreground
   --token TOKEN       bearer token (default: the JETSTRAND_TOKEN environment variable)
   --timeout SECONDS   give up on a network step (connect, send, receive) that makes
                       no progress for this long (default: 30)
@@ -56,6 +58,7 @@ struct backup_config {
   std::filesystem::path out;
   bool incremental = false;
   bool truncate_logs = false;
+  std::uint64_t max_rate = 0;  // 0: unlimited
   std::string token;
   std::chrono::milliseconds timeout{30'000};
 };
@@ -67,6 +70,11 @@ backup_config parse(args& a) {
   if (auto v = a.value("--out")) c.out = *v;
   c.incremental = a.flag("--incremental");
   c.truncate_logs = a.flag("--truncate-logs");
+  if (auto v = a.value("--max-rate")) {
+    auto n = parse_size(*v);
+    if (!n || *n == 0) throw usage_error("--max-rate " + *v + ": expected bytes per second, such as 50M or 1G");
+    c.max_rate = *n;
+  }
   if (auto v = a.value("--token")) {
     c.token = *v;
   } else if (const char* env = std::getenv("JETSTRAND_TOKEN"); env && *env) {
@@ -125,7 +133,9 @@ class backup_run {
     began_ = true;
     boost::json::value status;
     try {
-      status = client_.call(http::verb::post, base_, config_.incremental ? R"({"incremental":true})" : "{}");
+      status = client_.call(http::verb::post, base_,
+                            boost::json::serialize(boost::json::object{{"incremental", config_.incremental},
+                                                                       {"max_rate", config_.max_rate}}));
     } catch (const http_failure& e) {
       if (e.status != 0) began_ = false;
       throw;

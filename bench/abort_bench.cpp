@@ -120,6 +120,7 @@ struct settings {
   int trials;
   bool writer;
   std::string dir;
+  std::uint64_t max_rate = 0;  // the backup's rate limit: the stop then finds chains waiting under it
 };
 
 void run_backend(io::backend_kind kind, const settings& s, report& out) {
@@ -146,6 +147,7 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
     for (int t = 0; t < 2 * s.trials; ++t) {
       auto [ec] = backup::async_begin_backup(inst, 0, test::wait).get();
       check(ec, "begin backup");
+      if (s.max_rate) check(std::get<0>(backup::async_set_max_rate(inst, s.max_rate, test::wait).get()), "max rate");
       trial tr(inst, static_cast<std::size_t>(chains), s.chunk);
       tr.open_all();
       tr.start();
@@ -173,6 +175,7 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
              {"backend", std::string(io::to_string(b.eng().file_backend()))},
              {"chains", chains},
              {"chunk", s.chunk},
+             {"max_rate", s.max_rate},
              {"trials", latencies.size()},
              {"p50_us", l.p50_us},
              {"p99_us", l.p99_us},
@@ -188,7 +191,7 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
 }  // namespace
 
 int abort_latency(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "chains", "chunk", "trials", "backend", "writer", "dir"});
+  auto o = parse_options(args, {"db-size", "chains", "chunk", "trials", "backend", "writer", "dir", "max-rate"});
   if (o.count("help")) {
     std::cout << R"(usage: jetstrand-bench abort [options]
   --db-size SIZE     database size, page-cache warm (default 1G)
@@ -197,6 +200,8 @@ int abort_latency(std::span<char*> args) {
   --trials N         stops per chain count (default 500)
   --backend B        both, io_uring or thread_pool (default both)
   --writer on|off    a writer committing throughout (default on)
+  --max-rate SIZE    the backup's rate limit, bytes per second (default 0: unlimited);
+                     the stop then finds chains waiting under the limit
   --dir DIR          where the scratch instance goes (default the temp directory)
   --table            a markdown table instead of JSON lines
 Latency: from the stop call, on a thread that is not an io thread, to the completion of
@@ -213,6 +218,7 @@ strand under the same load (as many extra runs as --trials).
   s.trials = parse_count("trials", option(o, "trials", "500"));
   s.writer = option(o, "writer", "on") == "on";
   s.dir = option(o, "dir", std::filesystem::temp_directory_path().string());
+  s.max_rate = parse_size(option(o, "max-rate", "0"));
   if (s.chunk == 0 || s.chunk % (8 * 1024) != 0) throw std::invalid_argument("--chunk: a multiple of 8K (whole pages)");
   const auto backend = option(o, "backend", "both");
   std::vector<io::backend_kind> kinds;

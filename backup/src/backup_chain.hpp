@@ -9,6 +9,8 @@
 
 #include "jetstrand/io/file.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 
 namespace jetstrand::backup {
 
@@ -32,9 +34,9 @@ struct suspended_read {
 // kernel after close or end has its file and pages until it lands.
 struct backup_session::chain {
   chain(std::uint32_t handle, std::string name, boost::asio::mutable_buffer buffer, read_plan plan,
-        std::function<bool()> caller_cancelled, std::shared_ptr<handle_io> io)
+        std::function<bool()> caller_cancelled, std::shared_ptr<handle_io> io, instance::executor_type strand)
       : handle(handle), name(std::move(name)), buffer(buffer), plan(plan),
-        caller_cancelled(std::move(caller_cancelled)), io(std::move(io)) {}
+        caller_cancelled(std::move(caller_cancelled)), io(std::move(io)), pacing(strand) {}
 
   std::uint32_t handle;
   std::string name;
@@ -43,8 +45,9 @@ struct backup_session::chain {
   std::function<bool()> caller_cancelled;
   std::shared_ptr<handle_io> io;
   std::vector<unsigned char> chunk;  // the I/O lands here, never in the caller's buffer
-  // The operation while a chunk is in the kernel; empty once it was resumed (by the chunk,
-  // or by stop() or end(), whichever came first).
+  boost::asio::steady_timer pacing;  // a wait under the rate limit
+  // The operation while a chunk is in the kernel or a rate-limit wait runs; empty once it
+  // was resumed (by the chunk or the timer, or by stop() or end(), whichever came first).
   std::unique_ptr<suspended_read> waiting;
 
   void resume(boost::system::error_code ec, std::size_t got) {

@@ -121,6 +121,7 @@ asio::awaitable<std::tuple<error_code, backup_report>> run(std::shared_ptr<insta
 
   auto [ec] = co_await async_begin_backup(s.inst, s.options.incremental ? backup_incremental : 0u,
                                           s.cancellable());
+  if (!ec && s.options.max_rate) std::tie(ec) = co_await async_set_max_rate(s.inst, s.options.max_rate, await);
   // The set appears at the target only once the server has accepted the begin.
   bool started = false;
   if (!ec) {

@@ -3,6 +3,7 @@
 #include "backup_chain.hpp"
 #include "backup_state.hpp"
 #include "jetstrand/error.hpp"
+#include "rate_limiter.hpp"
 #include "storage/instance_storage.hpp"
 #include "storage/page.hpp"
 #include "storage/write_ahead_log.hpp"
@@ -47,6 +48,7 @@ struct backup_session::pinned_database {
 backup_session::backup_session(instance& inst)
     : inst_(inst),
       state_(std::make_unique<backup_state>(options_.max_open_files)),
+      limiter_(std::make_unique<rate_limiter>()),
       log_(make_logger(inst.name())) {}
 
 backup_session::~backup_session() { release_all(); }
@@ -83,6 +85,7 @@ void backup_session::begin(unsigned flags, begin_fn done) {
   // lands, pins only if its own backup is still the open one.
   const auto serial = ++begin_serial_;
   began_ = std::chrono::steady_clock::now();
+  limiter_->set_rate(0, began_);  // each backup starts unlimited (set_max_rate to limit it)
   bytes_delivered_ = 0;
   JETSTRAND_LOG(log_, log_level::info) << "backup began (" << (state_->incremental() ? "incremental" : "full")
                                        << ", logs from generation " << state_->generation_low() << ")";
@@ -198,7 +201,7 @@ void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buff
   read_file_facts facts{io->second->kind == file_kind::database, io->second->page_size, f->size,
                         io->second->headers.size()};
   auto c = std::make_shared<chain>(handle, f->name, buffer, read_plan(facts, buffer.size(), options_.chunk_size),
-                                   std::move(caller_cancelled), io->second);
+                                   std::move(caller_cancelled), io->second, inst_.get_executor());
   chains_.push_back(c);
   run_chain(std::move(c), std::move(done));
 }
@@ -225,6 +228,10 @@ error_code backup_session::close(std::uint32_t handle) {
   if (auto ec = state_->close(handle)) return ec;
   book_.closed(name, at_end);
   io_.erase(handle);  // a chain still reading keeps its file
+  // A read of it waiting under the rate limit ends now (-801: its handle is gone).
+  for (auto& c : chains_) {
+    if (c->handle == handle && c->waiting && c->plan.waiting_for() == read_action_kind::wait) c->pacing.cancel();
+  }
   return {};
 }
 
@@ -320,6 +327,16 @@ void backup_session::release_all() {
   io_.clear();
 }
 
+error_code backup_session::set_max_rate(std::uint64_t bytes_per_second) {
+  if (!state_->is_open()) return jet_errc::no_backup;
+  limiter_->set_rate(bytes_per_second, rate_limiter::clock::now());
+  // Reads waiting under the old rate are paced again under the new one.
+  for (auto& c : chains_) {
+    if (c->waiting && c->plan.waiting_for() == read_action_kind::wait) c->pacing.cancel();
+  }
+  return {};
+}
+
 std::optional<completed_backup> backup_session::last_completed() const {
   auto* storage = inst_.storage();
   if (!storage) return std::nullopt;
@@ -343,6 +360,7 @@ std::optional<backup_status> backup_session::status() const {
   s.state = state_->stopped()        ? backup_phase::stopped
             : state_->in_log_phase() ? backup_phase::logs
                                      : backup_phase::databases;
+  s.max_rate = limiter_->rate();
   book_.fill(s);
   return s;
 }

@@ -10,6 +10,7 @@
 
 #include "backup_chain.hpp"
 #include "backup_state.hpp"
+#include "rate_limiter.hpp"
 #include "storage/page.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -59,6 +60,7 @@ struct backup_session::read_chain_op {
   }
   template <typename Self>
   void operator()(Self& self, error_code ec, std::size_t got) {
+    if (c->plan.waiting_for() == read_action_kind::wait) return run(self, c->plan.waited(signals()));
     run(self, c->plan.landed(signals(), ec, got));
   }
 
@@ -72,7 +74,15 @@ struct backup_session::read_chain_op {
           a = c->plan.copied(position(), signals());
           break;
         case read_action_kind::read:
+          if (!a.paced) {
+            if (auto delay = s.limiter_->reserve(a.size, rate_limiter::clock::now()); delay.count() > 0) {
+              a = c->plan.pace(delay);
+              break;
+            }
+          }
           return read_chunk(self, a);
+        case read_action_kind::wait:
+          return wait(self, a);
         case read_action_kind::verify:
           a = c->plan.verified(signals(), pages_ok(a));
           break;
@@ -91,6 +101,23 @@ struct backup_session::read_chain_op {
           return self.complete(a.error, c->plan.delivered());
       }
     }
+  }
+
+  // Suspended on the chain's timer; set_max_rate() wakes it early (to pace the read again at
+  // the new rate), stop() and end() resume it at once. Counted with the reads in the kernel:
+  // the session outlives the timer's handler.
+  template <typename Self>
+  void wait(Self& self, const read_action& a) {
+    auto ch = c;  // `self` holds this operation: moving it moves `c` too
+    auto& session = s;
+    ch->waiting = std::make_unique<suspended<Self>>(std::move(self));
+    ++session.reads_in_kernel_;
+    ch->pacing.expires_after(a.delay);
+    ch->pacing.async_wait(boost::asio::bind_executor(session.inst_.get_executor(), [&session, ch](error_code ec) {
+      --session.reads_in_kernel_;
+      if (ch->waiting && ch->plan.waiting_for() == read_action_kind::wait) return ch->resume(ec, 0);
+      session.wake_idle_waiters();
+    }));
   }
 
   // The chunk goes to the chain's own buffer, never to the caller's: if the chain is
@@ -120,7 +147,9 @@ void backup_session::run_chain(std::shared_ptr<chain> c, std::function<void(erro
 void backup_session::resume_waiting_chains() {
   const auto waiting = chains_;
   for (auto& c : waiting) {
-    if (c->waiting) c->resume(boost::asio::error::operation_aborted, 0);
+    if (!c->waiting) continue;
+    c->pacing.cancel();
+    c->resume(boost::asio::error::operation_aborted, 0);
   }
 }
 

@@ -12,6 +12,7 @@ const char* to_string(read_action_kind k) noexcept {
   switch (k) {
     case read_action_kind::copy_headers: return "copy_headers";
     case read_action_kind::read: return "read";
+    case read_action_kind::wait: return "wait";
     case read_action_kind::verify: return "verify";
     case read_action_kind::deliver: return "deliver";
     case read_action_kind::finish: return "finish";
@@ -20,7 +21,7 @@ const char* to_string(read_action_kind k) noexcept {
 }
 
 read_action read_plan::finish(boost::system::error_code ec) noexcept {
-  last_ = {read_action_kind::finish, 0, 0, ec};
+  last_ = {read_action_kind::finish, 0, 0, ec, {}, false};
   return last_;
 }
 
@@ -32,12 +33,12 @@ read_action read_plan::next(std::uint64_t position, read_signals s) noexcept {
   if (s.cancelled) return finish(boost::asio::error::operation_aborted);
   if (file_.database && position < file_.header_bytes) {
     last_ = {read_action_kind::copy_headers, position,
-             static_cast<std::size_t>(std::min<std::uint64_t>(want, file_.header_bytes - position)), {}};
+             static_cast<std::size_t>(std::min<std::uint64_t>(want, file_.header_bytes - position)), {}, {}, false};
     return last_;
   }
   std::size_t n = std::min(want, chunk_size_);
   if (file_.database) n = std::max<std::size_t>(file_.page_size, n / file_.page_size * file_.page_size);
-  last_ = {read_action_kind::read, position, n, {}};
+  last_ = {read_action_kind::read, position, n, {}, {}, false};
   return last_;
 }
 
@@ -62,6 +63,21 @@ read_action read_plan::landed(read_signals s, boost::system::error_code ec, std:
   return last_;
 }
 
+read_action read_plan::pace(std::chrono::nanoseconds delay) noexcept {
+  last_.kind = read_action_kind::wait;
+  last_.delay = delay;
+  return last_;
+}
+
+read_action read_plan::waited(read_signals s) noexcept {
+  if (s.stopping) return finish(jet_errc::backup_abort_by_server);
+  if (s.cancelled) return finish(boost::asio::error::operation_aborted);
+  last_.kind = read_action_kind::read;
+  last_.delay = {};
+  last_.paced = true;
+  return last_;
+}
+
 read_action read_plan::verified(read_signals s, bool pages_ok) noexcept {
   if (s.stopping) return finish(jet_errc::backup_abort_by_server);
   if (!pages_ok) {
@@ -69,6 +85,7 @@ read_action read_plan::verified(read_signals s, bool pages_ok) noexcept {
     // is damaged.
     if (++attempts_ >= read_attempts) return finish(jet_errc::read_verify_failure);
     last_.kind = read_action_kind::read;
+    last_.paced = false;  // a read again counts against the limit again
     return last_;
   }
   last_.kind = read_action_kind::deliver;

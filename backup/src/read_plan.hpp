@@ -11,12 +11,14 @@
 // - the buffer full or the file at its end finishes with success (0 bytes at the end);
 // - the caller's cancellation finishes with operation_aborted, between chunks;
 // - a database's leading header pages come from the pinned snapshot in memory;
+// - under a rate limit a read may first wait; a stop ends the wait at once with -801;
 // - everything else is read in chunks of at most chunk_size (whole pages for a database),
 //   each verified page by page (a database) and re-read up to `read_attempts` times before
 //   -1018; a short read is -1022 (the file shrank); an I/O error finishes with it.
 
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -25,6 +27,7 @@ namespace jetstrand::backup {
 enum class read_action_kind {
   copy_headers,  // copy [offset, offset+size) from the pinned header pages, then copied()
   read,          // read [offset, offset+size) into the chain's chunk, then landed()
+  wait,          // the rate limit: wait `delay` (or until woken), then waited()
   verify,        // check the chunk's pages ([offset, offset+size) of the file), then verified()
   deliver,       // copy the chunk's `size` bytes to the caller's buffer, then copied()
   finish,        // complete the read call with `error` and the bytes delivered()
@@ -36,6 +39,8 @@ struct read_action {
   std::uint64_t offset = 0;
   std::size_t size = 0;
   boost::system::error_code error;  // finish
+  std::chrono::nanoseconds delay{};  // wait
+  bool paced = false;                // read: its bytes are reserved under the rate limit already
 };
 
 // The file as a read sees it.
@@ -67,6 +72,12 @@ class read_plan {
   read_action landed(read_signals s, boost::system::error_code ec, std::size_t got) noexcept;
   // After verify: whether every page checked out.
   read_action verified(read_signals s, bool pages_ok) noexcept;
+  // Instead of the read just planned: the rate limit says to wait `delay` first.
+  read_action pace(std::chrono::nanoseconds delay) noexcept;
+  // After wait (its time came, or the rate changed, or a stop woke it): the read, paced.
+  read_action waited(read_signals s) noexcept;
+
+  read_action_kind waiting_for() const noexcept { return last_.kind; }
 
   std::size_t delivered() const noexcept { return delivered_; }
 

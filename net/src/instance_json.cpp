@@ -21,6 +21,7 @@ boost::json::object backup_status_json(const backup::backup_status& s) {
   return {{"state", backup::to_string(s.state)},
           {"incremental", s.incremental},
           {"stop_requested", s.stop_requested},
+          {"max_rate", s.max_rate},
           {"bytes_read", s.bytes_read},
           {"bytes_total", s.bytes_total},
           {"files", std::move(files)}};

@@ -47,6 +47,7 @@ const std::vector<route_shape>& table() {
       {"/v1/instances/{i}/backup/truncate-log-info", {v::get}, handle_backup},
       {"/v1/instances/{i}/backup/truncate-log", {v::post}, handle_backup},
       {"/v1/instances/{i}/backup/stop", {v::post}, handle_backup},
+      {"/v1/instances/{i}/backup/max-rate", {v::put}, handle_backup},
       {"/v1/instances/{i}/backup/files/{name}", {v::get}, handle_backup},
   };
   return routes;

@@ -29,6 +29,24 @@ void answer_status(const context& c, const std::shared_ptr<instance>& inst, unsi
   });
 }
 
+// "max_rate": a whole number of bytes per second, 0 for unlimited. False (and a 400
+// answered) when it is something else; absent leaves `rate` as it is.
+bool max_rate_of(const context& c, const boost::json::object& body, std::uint64_t& rate) {
+  auto it = body.find("max_rate");
+  if (it == body.end()) return true;
+  const auto& v = it->value();
+  if (v.is_uint64()) {
+    rate = v.as_uint64();
+  } else if (v.is_int64() && v.as_int64() >= 0) {
+    rate = static_cast<std::uint64_t>(v.as_int64());
+  } else {
+    c->fail(make_http_error(400, jet_errc::invalid_parameter,
+                            "\"max_rate\" must be a whole number of bytes per second (0: unlimited)"));
+    return false;
+  }
+  return true;
+}
+
 void begin(const context& c, const std::shared_ptr<instance>& inst) {
   boost::json::object body;
   if (!body_object(c, body)) return;
@@ -39,10 +57,31 @@ void begin(const context& c, const std::shared_ptr<instance>& inst) {
     }
     if (it->value().as_bool()) flags |= backup_incremental;
   }
-  // The answer describes the backup this begin opened, as it was when the begin completed.
-  async_begin_backup_with_status(inst, flags, [c](error_code ec, const backup_status& s) {
+  std::uint64_t rate = 0;
+  if (!max_rate_of(c, body, rate)) return;
+  // The answer describes the backup this begin opened, as it was when the begin completed,
+  // with its rate limit set before any read of it could start.
+  async_begin_backup_with_status(inst, flags, [c, inst, rate](error_code ec, backup_status s) {
     if (ec) return c->fail(ec);
-    c->json(201, backup_status_json(s));
+    if (rate == 0) return c->json(201, backup_status_json(s));
+    async_set_max_rate(inst, rate, [c, s, rate](error_code) mutable {
+      s.max_rate = rate;  // (-520 only when an end came first: the status says `ended`)
+      c->json(201, backup_status_json(s));
+    });
+  });
+}
+
+void set_max_rate(const context& c, const std::shared_ptr<instance>& inst) {
+  boost::json::object body;
+  if (!body_object(c, body)) return;
+  std::uint64_t rate = 0;
+  if (!body.contains("max_rate")) {
+    return c->fail(make_http_error(400, jet_errc::invalid_parameter, "the body needs \"max_rate\" (bytes per second, 0: unlimited)"));
+  }
+  if (!max_rate_of(c, body, rate)) return;
+  async_set_max_rate(inst, rate, [c, inst](error_code ec) {
+    if (ec) return c->fail(ec);
+    answer_status(c, inst, 200);
   });
 }
 
@@ -92,6 +131,7 @@ void handle_backup(const context& c) {
   }
   const std::string& what = c->segs[4];
   if (what == "files") return download(c, inst);
+  if (what == "max-rate") return set_max_rate(c, inst);
   if (what == "attach-info") {
     return async_attach_info(inst, [c](error_code ec, std::vector<std::string> files) {
       if (ec) return c->fail(ec);

@@ -1,6 +1,7 @@
-// The read plan row by row (SPEC §3's read: chunking, headers from memory, 0 bytes at the
+// The read plan row by row, and the rate limiter (SPEC §3's read: chunking, headers from memory, 0 bytes at the
 // end, verify and retry then -1018, -801 at a stop, the caller's cancellation), without I/O:
 // every action for every situation, and a stop injected at every step of a whole read.
+#include "rate_limiter.hpp"
 #include "read_plan.hpp"
 
 #include "jetstrand/error.hpp"
@@ -48,6 +49,7 @@ std::vector<read_action> run(read_plan& p, std::uint64_t& position, int stop_at 
       case kind::deliver: position += a.size; a = p.copied(position, sig()); break;
       case kind::read: a = p.landed(sig(), {}, a.size); break;
       case kind::verify: a = p.verified(sig(), true); break;
+      case kind::wait: a = p.waited(sig()); break;
       case kind::finish: return seen;
     }
   }
@@ -182,6 +184,68 @@ BOOST_AUTO_TEST_CASE(a_stop_at_every_step_finishes_with_801_and_the_bytes_delive
     BOOST_TEST(p.delivered() == delivered, "stop at " << at);
     BOOST_TEST(pos == delivered);
   }
+}
+
+BOOST_AUTO_TEST_CASE(under_the_rate_limit_a_read_waits_and_a_stop_ends_the_wait) {
+  using std::chrono::milliseconds;
+  read_plan p(log_file(1000), 1000, 1000);
+  auto a = p.start(0, go);
+  check(a, kind::read, 0, 1000);
+  BOOST_TEST(!a.paced);
+  a = p.pace(milliseconds(40));
+  check(a, kind::wait, 0, 1000);
+  BOOST_TEST((a.delay == milliseconds(40)));
+  a = p.waited(go);
+  check(a, kind::read, 0, 1000);  // the same read, its bytes reserved
+  BOOST_TEST(a.paced);
+  check(p.landed(go, {}, 1000), kind::deliver, 0, 1000);
+
+  read_plan stopped(log_file(1000), 1000, 1000);
+  stopped.start(0, go);
+  stopped.pace(milliseconds(40));
+  BOOST_TEST(to_string(stopped.waiting_for()) == "wait");
+  check_finish(stopped.waited(stop), jet_errc::backup_abort_by_server);
+  read_plan cancelled(log_file(1000), 1000, 1000);
+  cancelled.start(0, go);
+  cancelled.pace(milliseconds(40));
+  check_finish(cancelled.waited(cancel), boost::asio::error::operation_aborted);
+
+  // A page read again after a failed check is paced again: it costs its bytes again.
+  read_plan retry(database(4), 4 * ps, 64 << 10);
+  retry.start(2 * ps, go);
+  retry.pace(milliseconds(1));
+  BOOST_TEST(retry.waited(go).paced);
+  retry.landed(go, {}, 2 * ps);
+  a = retry.verified(go, false);
+  check(a, kind::read, 2 * ps, 2 * ps);
+  BOOST_TEST(!a.paced);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(rate_limit)
+
+BOOST_AUTO_TEST_CASE(reads_are_paced_at_the_rate_over_every_file_together) {
+  using clock = rate_limiter::clock;
+  using std::chrono::milliseconds;
+  rate_limiter r;
+  const auto t0 = clock::time_point{} + std::chrono::hours(1);
+  BOOST_TEST(r.reserve(1 << 30, t0).count() == 0);  // unlimited
+  r.set_rate(1000, t0);  // 1,000 bytes per second
+  BOOST_TEST(r.reserve(100, t0).count() == 0);                        // the first goes at once
+  BOOST_TEST((r.reserve(100, t0) == milliseconds(100)));              // then 100 ms per 100 bytes
+  BOOST_TEST((r.reserve(300, t0 + milliseconds(50)) == milliseconds(150)));
+  // Idle time builds no credit: after a pause the next read goes at once, the one after waits.
+  const auto later = t0 + std::chrono::seconds(10);
+  BOOST_TEST(r.reserve(500, later).count() == 0);
+  BOOST_TEST((r.reserve(1, later) == milliseconds(500)));
+  // A new rate applies from now on.
+  r.set_rate(10000, later);
+  BOOST_TEST(r.reserve(1000, later).count() == 0);
+  BOOST_TEST((r.reserve(1000, later) == milliseconds(100)));
+  r.set_rate(0, later);
+  BOOST_TEST(r.reserve(1 << 30, later).count() == 0);
+  BOOST_TEST(r.rate() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <future>
+#include <thread>
 #include <random>
 #include <set>
 
@@ -570,6 +571,89 @@ BOOST_AUTO_TEST_CASE(stop_during_reads_from_another_thread) {
   restore_report rr;
   BOOST_TEST_REQUIRE(!restore_backup(ro, rr), rr.problem);
   BOOST_TEST((test::read_instance(ro.data_dir, "b", "d") == test::read_live(f.inst, "d")));
+}
+
+BOOST_AUTO_TEST_CASE(a_backup_at_a_rate_limit_takes_at_least_size_over_limit) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  auto [oec, h, size] = f.open("d.jdb");
+  BOOST_TEST_REQUIRE(!oec);
+  const std::uint64_t limit = 2 << 20;  // 2 MiB/s: the file's ~0.5 MiB take 1/4 s at least
+  BOOST_TEST_REQUIRE(!std::get<0>(async_set_max_rate(f.inst, limit, test::wait).get()));
+  auto [sec, status] = async_backup_status(f.inst, test::wait).get();
+  BOOST_TEST(status->max_rate == limit);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<char> buf(64 << 10);
+  std::uint64_t got = 0;
+  while (true) {
+    auto [rec, n] = f.read(h, buf);
+    BOOST_TEST_REQUIRE(!rec, rec.message());
+    if (n == 0) break;
+    got += n;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(got == size);
+  // The first chunk goes at once, every later one waits its turn (a lower bound only: the
+  // machine may be slower, never faster). The two header pages come from memory, unpaced.
+  const double floor = static_cast<double>(size - (64 << 10) - 2 * 4096) / static_cast<double>(limit);
+  BOOST_TEST(seconds >= floor, seconds << " s for " << size << " bytes at " << limit << " B/s");
+  BOOST_TEST(!f.close(h));
+  BOOST_TEST(!f.end(end_abort).first);
+  BOOST_TEST(is(std::get<0>(async_set_max_rate(f.inst, 1, test::wait).get()), jet_errc::no_backup));
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_ends_reads_waiting_under_the_rate_limit_at_once) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  // 1 KiB/s: every chunk after the first waits for minutes.
+  BOOST_TEST_REQUIRE(!std::get<0>(async_set_max_rate(f.inst, 1024, test::wait).get()));
+  std::vector<std::uint32_t> handles;
+  std::vector<std::vector<char>> bufs;
+  std::vector<std::future<std::tuple<error_code, std::size_t>>> reads;
+  for (int i = 0; i < 4; ++i) {
+    auto [oec, h, size] = f.open("d.jdb");
+    BOOST_TEST_REQUIRE(!oec);
+    BOOST_TEST_REQUIRE(size > 2u * (256 << 10));  // more than the one chunk the limit lets through at once
+    handles.push_back(h);
+    bufs.emplace_back(size);  // the whole file: no read can finish before the stop
+    reads.push_back(async_read_file(f.inst, h, boost::asio::buffer(bufs[static_cast<std::size_t>(i)]), test::wait));
+  }
+  // Wait until every read has delivered what the limit let through and is waiting.
+  for (int tries = 0; tries < 200; ++tries) {
+    auto [ec, st] = async_backup_status(f.inst, test::wait).get();
+    if (st && st->bytes_read >= 4u * 2 * 4096) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  BOOST_TEST(!f.stop());
+  for (auto& r : reads) {
+    // Minutes of waiting are cut short: each read is back well within the test's patience.
+    BOOST_TEST_REQUIRE((r.wait_for(std::chrono::seconds(20)) == std::future_status::ready));
+    auto [ec, n] = r.get();
+    BOOST_TEST(is(ec, jet_errc::backup_abort_by_server), ec.message());
+    BOOST_TEST(n < bufs[0].size());
+  }
+  for (auto h : handles) BOOST_TEST(!f.close(h));
+  BOOST_TEST((f.end().second == end_result::aborted));
+}
+
+BOOST_AUTO_TEST_CASE(a_rate_change_takes_effect_for_reads_already_waiting) {
+  backup_fixture f;
+  BOOST_TEST_REQUIRE(!f.begin());
+  auto [oec, h, size] = f.open("d.jdb");
+  BOOST_TEST_REQUIRE(!oec);
+  BOOST_TEST_REQUIRE(!std::get<0>(async_set_max_rate(f.inst, 1024, test::wait).get()));
+  std::vector<char> buf(size);
+  auto read = async_read_file(f.inst, h, boost::asio::buffer(buf), test::wait);  // minutes at 1 KiB/s
+  BOOST_TEST((read.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout));
+  BOOST_TEST_REQUIRE(!std::get<0>(async_set_max_rate(f.inst, 0, test::wait).get()));  // unlimited
+  BOOST_TEST_REQUIRE((read.wait_for(std::chrono::seconds(20)) == std::future_status::ready));
+  auto [ec, n] = read.get();
+  BOOST_TEST(!ec);
+  BOOST_TEST(n == size);
+  auto [sec, status] = async_backup_status(f.inst, test::wait).get();
+  BOOST_TEST(status->max_rate == 0u);
+  BOOST_TEST(!f.close(h));
+  BOOST_TEST(!f.end(end_abort).first);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

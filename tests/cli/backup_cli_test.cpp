@@ -257,6 +257,39 @@ BOOST_AUTO_TEST_CASE(ctrl_c_ends_the_backup_with_abort_on_the_server) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(max_rate_limits_the_backup_on_the_server) {
+  jetstrand::test::temp_dir dir;
+  server s(dir / "data");
+  {
+    http_client c(s.port);
+    for (int i = 0; i < 8; ++i) c.request(http::verb::put, keys + "v" + std::to_string(i), std::string(256 << 10, 'x'));
+  }
+  std::string out, err;
+  BOOST_TEST(run({"backup", "--url", s.url, "--out", (dir / "bad").string(), "--max-rate", "fast"}, &out, &err) == 2);
+  BOOST_TEST(err.find("--max-rate fast") != std::string::npos, err);
+  // 4 MiB/s over a set of ~3 MiB or more: the server paces it (what the first chunk of each
+  // file gets at once aside), so it takes a good part of a second at least.
+  const auto t0 = std::chrono::steady_clock::now();
+  child_process p({binary, "backup", "--url", s.url, "--out", (dir / "set").string(), "--max-rate", "4M"});
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {
+    http_client c(s.port);
+    auto st = c.request(http::verb::get, "/v1/instances/default/backup");
+    seen = st.result_int() == 200u && json_of(st).at("max_rate").as_int64() == (4 << 20);
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  BOOST_TEST(seen, "the server never showed max_rate 4M");
+  BOOST_TEST_REQUIRE(p.wait() == 0, p.err());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::uint64_t bytes = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "set")) {
+    if (e.is_regular_file() && e.path().filename() != "manifest.json") bytes += e.file_size();
+  }
+  BOOST_TEST(bytes > 2u << 20);
+  const double floor = static_cast<double>(bytes - 4 * (256 << 10)) / (4 << 20);
+  BOOST_TEST(seconds >= floor, seconds << " s for " << bytes << " bytes at 4 MiB/s");
+}
+
 BOOST_AUTO_TEST_CASE(sigterm_during_a_backup_exits_zero_and_leaves_nothing_behind) {
   jetstrand::test::temp_dir dir;
   {

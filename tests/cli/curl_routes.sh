@@ -75,6 +75,10 @@ expect 409 GET $i/backup "${auth[@]}"
 expect 201 POST $i/backup -d '{"incremental":false}' "${auth[@]}"
 expect 409 POST $i/backup "${auth[@]}"
 expect 200 GET $i/backup "${auth[@]}"
+expect 200 PUT $i/backup/max-rate -d '{"max_rate":104857600}' "${auth[@]}"
+grep -q '"max_rate":104857600' "$dir/body" || { echo "FAIL: max-rate not in the status"; failures=$((failures + 1)); }
+expect 400 PUT $i/backup/max-rate -d '{"max_rate":-1}' "${auth[@]}"
+expect 200 PUT $i/backup/max-rate -d '{"max_rate":0}' "${auth[@]}"
 expect 200 GET $i/backup/attach-info "${auth[@]}"
 expect 401 GET $i/backup/files/default.jdb
 expect 200 GET $i/backup/files/default.jdb "${auth[@]}"

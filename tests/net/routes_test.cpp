@@ -114,11 +114,23 @@ BOOST_AUTO_TEST_CASE(backup_calls_follow_the_sequence) {
   r = f.req(verb::post, b, "{not json");
   BOOST_TEST(r.result_int() == 400u);
 
-  r = f.req(verb::post, b, R"({"incremental":false})");
+  r = f.req(verb::put, b + "/max-rate", R"({"max_rate":1000})");
+  BOOST_TEST(r.result_int() == 409u);  // no backup
+  check_error_body(r, -520);
+  BOOST_TEST(f.req(verb::post, b, R"({"max_rate":-1})").result_int() == 400u);
+  BOOST_TEST(f.req(verb::post, b, R"({"max_rate":1.5})").result_int() == 400u);
+  r = f.req(verb::post, b, R"({"incremental":false,"max_rate":1048576})");
   BOOST_TEST_REQUIRE(r.result_int() == 201u);
   auto st = json_of(r);
   BOOST_TEST(st.at("state").as_string() == "databases");
   BOOST_TEST(st.at("stop_requested").as_bool() == false);
+  BOOST_TEST(st.at("max_rate").as_int64() == 1048576);
+  BOOST_TEST(json_of(f.req(verb::get, b)).at("max_rate").as_int64() == 1048576);
+  r = f.req(verb::put, b + "/max-rate", R"({"max_rate":0})");
+  BOOST_TEST(r.result_int() == 200u);
+  BOOST_TEST(json_of(r).at("max_rate").as_int64() == 0);
+  BOOST_TEST(f.req(verb::put, b + "/max-rate", R"({"rate":5})").result_int() == 400u);
+  BOOST_TEST(f.req(verb::put, b + "/max-rate", R"({"max_rate":"fast"})").result_int() == 400u);
   BOOST_TEST(f.req(verb::post, b, "{}").result_int() == 409u);  // -505
   BOOST_TEST(f.req(verb::post, b + "/log-info").result_int() == 200u);  // ends the database phase
   r = f.req(verb::get, b + "/files/d.jdb");

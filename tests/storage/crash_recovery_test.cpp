@@ -52,6 +52,16 @@ void crash_trials(io::backend_kind kind, int trials, bool tiny = false) {
     boost::asio::io_context io;
     auto guard = boost::asio::make_work_guard(io);
     std::thread runner([&] { io.run(); });
+    // A failed check leaves the trial by an exception: the io thread ends with it.
+    struct joiner {
+      boost::asio::io_context& io;
+      std::thread& t;
+      ~joiner() {
+        if (!t.joinable()) return;
+        io.stop();
+        t.join();
+      }
+    } join_on_failure{io, runner};
     {
       engine eng(io.get_executor(), o);
       auto [ec, inst] = eng.async_create_instance("crash", test::wait).get();

@@ -117,6 +117,31 @@ BOOST_AUTO_TEST_CASE(a_torn_tail_ends_the_generation_cleanly) {
   BOOST_TEST(records[0].second == "kept");
 }
 
+// A crash while a generation is made (SIGKILL between its creation and its header's write)
+// leaves only a file under the temporary name: never a generation without its header, which
+// recovery would have to refuse (-1022). Recovery removes the leftover.
+BOOST_AUTO_TEST_CASE(a_generation_left_half_made_is_never_listed_and_is_removed) {
+  strand_fixture f;
+  {
+    write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
+    f.append(log, "kept");
+  }
+  BOOST_TEST(!std::filesystem::exists(log_file_path(f.dir / "logs", 1).string() + ".new"));
+  auto half = log_file_path(f.dir / "logs", 2);
+  half += ".new";
+  std::ofstream(half, std::ios::binary).write(std::string(4096, '\0').data(), 4096);  // no header yet
+  BOOST_TEST((list_generations(f.dir / "logs") == std::vector<std::uint32_t>{1}));
+  remove_unfinished_generations(f.dir / "logs");
+  BOOST_TEST(!std::filesystem::exists(half));
+  BOOST_TEST(std::filesystem::exists(log_file_path(f.dir / "logs", 1)));
+  // The next generation is made over any leftover of that name.
+  std::ofstream(half, std::ios::binary).write("x", 1);
+  write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 2);
+  BOOST_TEST(generation_of(f.append(log, "next")) == 2u);
+  BOOST_TEST(!std::filesystem::exists(half));
+  BOOST_TEST(f.read(2).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(oversized_record_is_refused) {
   strand_fixture f;
   write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);

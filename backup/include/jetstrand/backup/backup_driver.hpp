@@ -35,6 +35,7 @@ struct backup_progress {
 
 struct driver_options {
   bool incremental = false;
+  std::uint64_t max_rate = 0;  // bytes per second read, over every file together (0: unlimited)
   // Bytes asked for per read call; rounded up to a multiple of 32 KiB, so that it is a whole
   // number of pages whatever the page size.
   std::size_t buffer_size = 1 << 20;

@@ -24,6 +24,7 @@
 namespace jetstrand::backup {
 
 class backup_state;
+class rate_limiter;
 
 struct log_range {
   std::vector<std::string> files;  // the logs of the copy range, oldest first
@@ -63,6 +64,9 @@ class backup_session : public instance_extension {
   boost::system::error_code truncate_log_info(std::vector<std::string>& files);
   boost::system::error_code truncate_log();
   boost::system::error_code end(unsigned mode, end_result& result);
+  // The open backup's read rate limit, bytes per second (0: unlimited). -520 without a
+  // backup. Takes effect at once, also for reads waiting under the old limit.
+  boost::system::error_code set_max_rate(std::uint64_t bytes_per_second);
   // Sets the stop, emits terminal cancellation to every read chain in flight and completes
   // each at once with -801 and the bytes it delivered (a chunk still in the kernel is
   // dropped when it lands); takes note of the stop requests made so far.
@@ -110,6 +114,7 @@ class backup_session : public instance_extension {
   instance& inst_;
   backup_options options_;
   std::unique_ptr<backup_state> state_;
+  std::unique_ptr<rate_limiter> limiter_;
   std::map<std::uint32_t, std::shared_ptr<handle_io>> io_;
   std::map<std::string, std::shared_ptr<pinned_database>> pinned_;  // by database name
   std::list<std::shared_ptr<chain>> chains_;

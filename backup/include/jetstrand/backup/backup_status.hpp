@@ -34,6 +34,7 @@ struct backup_status {
   backup_phase state = backup_phase::databases;
   bool incremental = false;
   bool stop_requested = false;
+  std::uint64_t max_rate = 0;     // the read rate limit, bytes per second (0: unlimited)
   std::uint64_t bytes_read = 0;   // over every file below
   std::uint64_t bytes_total = 0;  // the sizes of every file known to the backup so far
   std::vector<backup_file_status> files;  // databases (full), then logs once log-info ran

@@ -75,7 +75,11 @@ auto async_open_file(std::shared_ptr<instance> inst, std::string name, Token&& t
 }
 
 // void(error_code, std::size_t): fills `buffer` from the file's position; 0 at the end.
-// Database buffers must be whole pages (-1003). The buffer must stay valid until completion.
+// Database buffers must be whole pages (-1003); one read at a time per handle (-1003). Every
+// database page is verified (re-read, then -1018). A stop completes it at once with -801 and
+// the bytes delivered, also while it waits for the disk or the rate limit; the caller's own
+// cancellation ends it between chunks with operation_aborted. The buffer must stay valid
+// until completion.
 template <typename Token>
 auto async_read_file(std::shared_ptr<instance> inst, std::uint32_t handle,
                      boost::asio::mutable_buffer buffer, Token&& token) {
@@ -144,6 +148,17 @@ auto async_backup_status(std::shared_ptr<instance> inst, Token&& token) {
   return detail::on_session<std::optional<backup_status>>(
       inst, std::forward<Token>(token),
       [](backup_session& s, auto done) { done(boost::system::error_code{}, s.status()); });
+}
+
+// void(error_code). Limits the open backup's reads to `bytes_per_second` over every file
+// together (0: unlimited; every backup begins unlimited), at once: reads waiting under the
+// old limit are paced again. A stop ends reads waiting under the limit at once, like any
+// other read (-801). Errors: -520 with no backup open.
+template <typename Token>
+auto async_set_max_rate(std::shared_ptr<instance> inst, std::uint64_t bytes_per_second, Token&& token) {
+  return detail::on_session(inst, std::forward<Token>(token), [bytes_per_second](backup_session& s, auto done) {
+    done(s.set_max_rate(bytes_per_second));
+  });
 }
 
 // void(error_code, std::optional<completed_backup>): the instance's last completed backup
