@@ -5,14 +5,9 @@
 #include "jetstrand/error.hpp"
 #include "rate_limiter.hpp"
 #include "storage/instance_storage.hpp"
-#include "storage/page.hpp"
 #include "storage/write_ahead_log.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/bind_executor.hpp>
-
 #include <algorithm>
-#include <cstring>
 
 namespace jetstrand::backup {
 

@@ -5,7 +5,7 @@
 // stop (-801) on the page, ends it; a completed backup shows as the last one; errors show
 // their JET name; the layout fits 1280×900 and a narrow window; with a token the page asks
 // for it once and keeps it for the tab.
-#include "headless_chromium.hpp"
+#include "support/headless_chromium.hpp"
 #include "support/server_fixture.hpp"
 
 #include <boost/asio/connect.hpp>

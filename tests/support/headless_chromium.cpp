@@ -1,4 +1,4 @@
-#include "headless_chromium.hpp"
+#include "support/headless_chromium.hpp"
 
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/json/parse.hpp>
