@@ -6,12 +6,16 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <array>
 #include <chrono>
 #include <ctime>
 
@@ -40,12 +44,42 @@ struct run_state {
   driver_options options;
   std::shared_ptr<cancel_relay> cancel;
   backup_report report;
-  std::vector<unsigned char> buffer;
+  // Two buffers: the next read fills one while the other is checksummed and written.
+  std::array<std::vector<unsigned char>, 2> buffers;
 
   // The completion token for a step the caller may cancel.
   auto cancellable() { return asio::bind_cancellation_slot(cancel->signal.slot(), await); }
   bool cancelled() const { return cancel->requested; }
 };
+
+// A read started now and awaited later (the coroutine works on the last buffer meanwhile).
+// Its completion wakes the coroutine through a timer that never expires by itself.
+struct read_in_flight {
+  explicit read_in_flight(const asio::any_io_executor& ex) : wake(ex) {}
+  asio::steady_timer wake;
+  bool running = false;
+  error_code ec;
+  std::size_t bytes = 0;
+};
+
+void start_read(run_state& s, std::uint32_t handle, std::vector<unsigned char>& buffer,
+                const std::shared_ptr<read_in_flight>& r, const asio::any_io_executor& strand) {
+  r->running = true;
+  r->wake.expires_at(asio::steady_timer::time_point::max());
+  async_read_file(s.inst, handle, asio::buffer(buffer),
+                  asio::bind_cancellation_slot(
+                      s.cancel->signal.slot(),
+                      asio::bind_executor(strand, [r](error_code ec, std::size_t n) {
+                        r->ec = ec;
+                        r->bytes = n;
+                        r->running = false;
+                        r->wake.cancel();
+                      })));
+}
+
+asio::awaitable<void> finish_read(read_in_flight& r) {
+  while (r.running) co_await r.wake.async_wait(await);
+}
 
 // Opens, reads to the end and closes one file, passing its bytes to the sink.
 asio::awaitable<error_code> copy_file(run_state& s, const std::string& name, backup_file_kind kind) {
@@ -54,26 +88,37 @@ asio::awaitable<error_code> copy_file(run_state& s, const std::string& name, bac
   manifest_file f{name, kind, size, 0};
   backup_progress progress{name, kind, 0, size, s.report.bytes, s.report.manifest.files.size()};
   ec = s.sink.begin_file(f);
-  while (!ec) {
-    // A cancellation that arrived while the coroutine itself ran (no operation bound to the
-    // signal) is only recorded: look at it before every read.
+  const auto strand = co_await asio::this_coro::executor;
+  auto read = std::make_shared<read_in_flight>(strand);
+  std::size_t current = 0;
+  // A cancellation that arrived while the coroutine itself ran (no operation bound to the
+  // signal) is only recorded: look at it before every read.
+  if (!ec && s.cancelled()) ec = asio::error::operation_aborted;
+  if (!ec) start_read(s, handle, s.buffers[current], read, strand);
+  while (read->running) {
+    co_await finish_read(*read);
+    if (read->ec) {
+      if (!ec) ec = read->ec;
+      break;
+    }
+    const std::size_t n = read->bytes;
+    if (n == 0 || ec) break;
     if (s.cancelled()) {
       ec = asio::error::operation_aborted;
-      break;
+    } else {
+      start_read(s, handle, s.buffers[1 - current], read, strand);
     }
-    auto [rec, n] = co_await async_read_file(s.inst, handle, asio::buffer(s.buffer), s.cancellable());
-    if (rec) {
-      ec = rec;
-      break;
-    }
-    if (n == 0) break;
-    f.crc32c = crc32c(s.buffer.data(), n, f.crc32c);
-    ec = s.sink.write({s.buffer.data(), n});
+    const auto& bytes = s.buffers[current];
+    f.crc32c = crc32c(bytes.data(), n, f.crc32c);
+    if (auto wec = s.sink.write({bytes.data(), n}); wec && !ec) ec = wec;
     s.report.bytes += n;
     progress.file_bytes_done += n;
     progress.bytes_done += n;
     if (s.options.progress) s.options.progress(progress);
+    current = 1 - current;
   }
+  // A read still running (after a failed write) owns its buffer until it completes.
+  co_await finish_read(*read);
   // Close is allowed after a stop; a file not read to its end is never counted as copied.
   auto [cec] = co_await async_close_file(s.inst, handle, await);
   if (!ec && progress.file_bytes_done != size) ec = jet_errc::disk_io;
@@ -113,7 +158,7 @@ asio::awaitable<std::tuple<error_code, backup_report>> run(std::shared_ptr<insta
   const std::size_t buffer_size =
       std::max(largest_page, (options.buffer_size + largest_page - 1) / largest_page * largest_page);
   run_state s{std::move(inst), sink, std::move(options), std::move(cancel), {},
-              std::vector<unsigned char>(buffer_size)};
+              {std::vector<unsigned char>(buffer_size), std::vector<unsigned char>(buffer_size)}};
   auto& m = s.report.manifest;
   m.instance = s.inst->name();
   m.kind = s.options.incremental ? set_kind::incremental : set_kind::full;

@@ -195,8 +195,9 @@ void backup_session::read(std::uint32_t handle, boost::asio::mutable_buffer buff
   const auto* f = state_->file(handle);
   read_file_facts facts{io->second->kind == file_kind::database, io->second->page_size, f->size,
                         io->second->headers.size()};
-  auto c = std::make_shared<chain>(handle, f->name, buffer, read_plan(facts, buffer.size(), options_.chunk_size),
-                                   std::move(caller_cancelled), io->second, inst_.get_executor());
+  const read_plan plan(facts, f->position, buffer.size(), options_.chunk_size, options_.read_ahead);
+  auto c = std::make_shared<chain>(handle, f->name, buffer, plan, std::move(caller_cancelled), io->second,
+                                   inst_.get_executor(), chunk_buffers(plan.depth() * plan.chunk_capacity()));
   chains_.push_back(c);
   run_chain(std::move(c), std::move(done));
 }
@@ -225,7 +226,7 @@ error_code backup_session::close(std::uint32_t handle) {
   io_.erase(handle);  // a chain still reading keeps its file
   // A read of it waiting under the rate limit ends now (-801: its handle is gone).
   for (auto& c : chains_) {
-    if (c->handle == handle && c->waiting && c->plan.waiting_for() == read_action_kind::wait) c->pacing.cancel();
+    if (c->handle == handle && c->waiting && c->plan.pacing()) c->pacing.cancel();
   }
   return {};
 }
@@ -320,6 +321,7 @@ error_code backup_session::end(unsigned mode, end_result& result) {
 void backup_session::release_all() {
   pinned_.clear();
   io_.clear();
+  spare_chunks_.clear();
 }
 
 error_code backup_session::set_max_rate(std::uint64_t bytes_per_second) {
@@ -327,7 +329,7 @@ error_code backup_session::set_max_rate(std::uint64_t bytes_per_second) {
   limiter_->set_rate(bytes_per_second, rate_limiter::clock::now());
   // Reads waiting under the old rate are paced again under the new one.
   for (auto& c : chains_) {
-    if (c->waiting && c->plan.waiting_for() == read_action_kind::wait) c->pacing.cancel();
+    if (c->waiting && c->plan.pacing()) c->pacing.cancel();
   }
   return {};
 }

@@ -1,23 +1,29 @@
 #pragma once
 // What one read call does next (SPEC §3, the read row's effect column), with no I/O in it,
 // in the manner of Boost.MySQL's sans-io algorithms: the runner (read_chain.cpp) tells the
-// plan what just happened, with whether a stop is in force and whether the caller
-// cancelled, and the plan answers with the next action. Tested row by row without I/O
-// (tests/backup/read_plan_test.cpp).
+// plan what happened (a chunk landed, its pages checked out, a wait ended) and asks
+// next(signals) what to do; the plan answers with one action, which the runner carries out
+// before it asks again. Tested without I/O (tests/backup/read_plan_test.cpp).
 //
-// The rules, in the order they are checked:
-// - a stop (in force or requested) finishes with -801 before anything else, also when a
-//   chunk has just landed: that chunk is dropped unverified and undelivered (S7);
+// Up to `depth` chunks of one call are in flight at once (read-ahead within the caller's
+// buffer): they are read and checked in any order and delivered in file order.
+//
+// The rules, in the order next() checks them:
+// - a stop (in force or requested) finishes with -801 before anything else, also when
+//   chunks have landed or been checked: they are dropped, never delivered (S7);
 // - the buffer full or the file at its end finishes with success (0 bytes at the end);
 // - the caller's cancellation finishes with operation_aborted, between chunks;
 // - a database's leading header pages come from the pinned snapshot in memory;
-// - under a rate limit a read may first wait; a stop ends the wait at once with -801;
-// - everything else is read in chunks of at most chunk_size (whole pages for a database),
-//   each verified page by page (a database) and re-read up to `read_attempts` times before
-//   -1018; a short read is -1022 (the file shrank); an I/O error finishes with it.
+// - the first chunk in file order is delivered once checked; an error of its read (I/O
+//   error, -1022 for a short read: the file shrank, -1018 after `read_attempts` reads
+//   whose pages failed the check) finishes the call there, with what came before it;
+// - a landed database chunk is checked page by page; one that fails is read again;
+// - under a rate limit a read may first wait; one wait at a time, and a stop ends it;
+// - otherwise the next chunk of at most chunk_size (whole pages for a database) is read.
 
 #include <boost/system/error_code.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -26,19 +32,21 @@ namespace jetstrand::backup {
 
 enum class read_action_kind {
   copy_headers,  // copy [offset, offset+size) from the pinned header pages, then copied()
-  read,          // read [offset, offset+size) into the chain's chunk, then landed()
-  wait,          // the rate limit: wait `delay` (or until woken), then waited()
-  verify,        // check the chunk's pages ([offset, offset+size) of the file), then verified()
-  deliver,       // copy the chunk's `size` bytes to the caller's buffer, then copied()
+  read,          // start reading [offset, offset+size) into chunk `slot`; landed() later
+  wait,          // the rate limit: wait `delay` (or until woken), waited() later
+  verify,        // check chunk `slot`'s pages ([offset, offset+size) of the file); verified()
+  deliver,       // copy chunk `slot`'s `size` bytes to the caller's buffer, then copied()
+  idle,          // nothing to do until landed(), verified() or waited()
   finish,        // complete the read call with `error` and the bytes delivered()
 };
 const char* to_string(read_action_kind k) noexcept;
 
 struct read_action {
   read_action_kind kind = read_action_kind::finish;
+  std::size_t slot = 0;  // read, verify, deliver: which chunk buffer
   std::uint64_t offset = 0;
   std::size_t size = 0;
-  boost::system::error_code error;  // finish
+  boost::system::error_code error;   // finish
   std::chrono::nanoseconds delay{};  // wait
   bool paced = false;                // read: its bytes are reserved under the rate limit already
 };
@@ -60,37 +68,66 @@ struct read_signals {
 class read_plan {
  public:
   static constexpr int read_attempts = 3;
+  static constexpr std::size_t max_depth = 4;
 
-  read_plan(read_file_facts file, std::size_t buffer_size, std::size_t chunk_size) noexcept
-      : file_(file), buffer_size_(buffer_size), chunk_size_(chunk_size) {}
+  // Reads `buffer_size` bytes (or to the end of the file) from `position`, at most `depth`
+  // chunks (1..max_depth) in flight.
+  read_plan(read_file_facts file, std::uint64_t position, std::size_t buffer_size, std::size_t chunk_size,
+            std::size_t depth = max_depth) noexcept;
 
-  // The first action, the file's position being `position`.
-  read_action start(std::uint64_t position, read_signals s) noexcept;
-  // After copy_headers or deliver: the bytes are the caller's; the position has advanced.
-  read_action copied(std::uint64_t position, read_signals s) noexcept;
-  // After read: what the read returned (the position has not moved).
-  read_action landed(read_signals s, boost::system::error_code ec, std::size_t got) noexcept;
-  // After verify: whether every page checked out.
-  read_action verified(read_signals s, bool pages_ok) noexcept;
-  // Instead of the read just planned: the rate limit says to wait `delay` first.
+  // The next action. Each one is a promise: the runner carries out a read, verify or wait
+  // it was given (or calls pace() instead of a read), and calls copied() after a copy.
+  read_action next(read_signals s) noexcept;
+
+  // After copy_headers or deliver: the bytes are the caller's.
+  void copied() noexcept;
+  // Instead of the read next() just returned: the rate limit says to wait `delay` first.
+  // Returns the wait to carry out.
   read_action pace(std::chrono::nanoseconds delay) noexcept;
-  // After wait (its time came, or the rate changed, or a stop woke it): the read, paced.
-  read_action waited(read_signals s) noexcept;
+  // What a read returned.
+  void landed(std::size_t slot, boost::system::error_code ec, std::size_t got) noexcept;
+  // Whether every page of a verified chunk checked out.
+  void verified(std::size_t slot, bool pages_ok) noexcept;
+  // The rate-limit wait is over (its time came, the rate changed, or it was woken).
+  void waited() noexcept;
 
-  read_action_kind waiting_for() const noexcept { return last_.kind; }
-
+  // Under a rate-limit wait.
+  bool pacing() const noexcept { return pacing_; }
+  // Chunks read or checked by the runner right now.
+  std::size_t in_flight() const noexcept;
   std::size_t delivered() const noexcept { return delivered_; }
+  std::size_t depth() const noexcept { return depth_; }
+  std::size_t chunk_capacity() const noexcept;  // the bytes of one chunk buffer
 
  private:
-  read_action next(std::uint64_t position, read_signals s) noexcept;
+  enum class slot_state { free, to_read, to_read_paced, pacing, reading, landed, verifying, ready, failed };
+  struct chunk {
+    slot_state state = slot_state::free;
+    std::uint64_t offset = 0;
+    std::size_t size = 0;
+    int bad_reads = 0;  // reads whose pages failed the check
+    boost::system::error_code error;
+  };
+
   read_action finish(boost::system::error_code ec) noexcept;
+  static read_action idle() noexcept;
+  read_action act(read_action_kind k, std::size_t slot) noexcept;
+  chunk& head() noexcept { return chunks_[head_]; }
 
   read_file_facts file_;
-  std::size_t buffer_size_;
   std::size_t chunk_size_;
+  std::size_t depth_;
+  std::uint64_t position_;    // the next byte to deliver
+  std::uint64_t end_;         // where this call stops: the buffer full or the file's end
+  std::uint64_t issued_to_;   // chunks cover [position_ or the headers' end, issued_to_)
+  std::array<chunk, max_depth> chunks_{};
+  std::size_t head_ = 0;      // the chunk to deliver next; the others follow it in file order
+  std::size_t used_ = 0;      // chunks taken, from head_ on
   std::size_t delivered_ = 0;
-  read_action last_;  // the action the runner is carrying out
-  int attempts_ = 0;  // reads of the current chunk that failed verification
+  std::size_t last_read_ = 0;  // the chunk of the last read next() handed out
+  std::size_t copying_ = 0;   // bytes of the copy_headers or deliver being carried out
+  bool copying_headers_ = false;
+  bool pacing_ = false;
 };
 
 }  // namespace jetstrand::backup

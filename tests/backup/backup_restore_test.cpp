@@ -422,7 +422,10 @@ BOOST_AUTO_TEST_CASE(caller_cancellation_ends_the_backup_with_operation_aborted)
                           .get();
   BOOST_TEST((ec == boost::asio::error::operation_aborted), ec.message());
   BOOST_TEST((report.result == end_result::aborted));
-  BOOST_TEST(events == 2);
+  // The cancellation reaches the driver's strand after the call that emitted it: the read
+  // already running then (the driver reads one buffer ahead) may still deliver its buffer.
+  BOOST_TEST(events >= 2);
+  BOOST_TEST(events <= 3);
   BOOST_TEST(fs::exists(f.dir / "cancelled" / incomplete_marker_name));
   // The instance's backup was ended: a new one can begin, and it is not stopped.
   BOOST_TEST_REQUIRE(!std::get<0>(async_begin_backup(f.inst, 0, test::wait).get()));

@@ -37,8 +37,9 @@ struct driver_options {
   bool incremental = false;
   std::uint64_t max_rate = 0;  // bytes per second read, over every file together (0: unlimited)
   // Bytes asked for per read call; rounded up to a multiple of 32 KiB, so that it is a whole
-  // number of pages whatever the page size.
-  std::size_t buffer_size = 1 << 20;
+  // number of pages whatever the page size. Two such buffers: the next read fills one while
+  // the other is checksummed and written to the sink.
+  std::size_t buffer_size = 4 << 20;
   bool truncate_logs = false;  // truncate-log after the logs are copied
   // Called on the driver's executor after every buffer written to the sink.
   std::function<void(const backup_progress&)> progress;
@@ -57,7 +58,9 @@ void start_backup_driver(boost::asio::any_io_executor ex, std::shared_ptr<instan
                          backup_sink& sink, driver_options options, backup_driver_handler handler);
 
 // void(error_code, backup_report). Runs on `ex` (the sink is called there); `sink` must
-// outlive the operation.
+// outlive the operation. A cancellation emitted on the handler's slot ends it with
+// operation_aborted, the backup ended (aborted) and the set abandoned; the read running when
+// the cancellation reaches the driver may still hand one buffer to the sink.
 template <typename Token>
 auto async_run_backup(boost::asio::any_io_executor ex, std::shared_ptr<instance> inst,
                       backup_sink& sink, driver_options options, Token&& token) {

@@ -25,6 +25,7 @@ namespace jetstrand::backup {
 
 class backup_state;
 class rate_limiter;
+struct chain_event;
 
 struct log_range {
   std::vector<std::string> files;  // the logs of the copy range, oldest first
@@ -34,6 +35,7 @@ struct log_range {
 
 struct backup_options {
   std::size_t chunk_size = 256 * 1024;  // bytes per step of a read chain
+  std::size_t read_ahead = 4;           // chunks of one read call in flight at once (1..4)
   std::size_t max_open_files = 16;     // -1020 past it
 };
 
@@ -101,6 +103,11 @@ class backup_session : public instance_extension {
   // handle gone, each completes with -801 at once.
   void resume_waiting_chains();
   void note_read(const chain& c, std::size_t n);
+  // A chunk of `c` landed or its rate-limit wait ended (read_chain.cpp).
+  void landed(chain& c, chain_event e);
+  // Chunk buffers, reused across the reads of a backup (a fresh one costs page faults).
+  std::vector<unsigned char> chunk_buffers(std::size_t bytes);
+  void recycle(std::vector<unsigned char> chunks);
   void release_all();
   // Completes a full begin waiting on its checkpoint (a stop or an end came first).
   void complete_pending_begin(bool ending);
@@ -119,7 +126,10 @@ class backup_session : public instance_extension {
   std::map<std::string, std::shared_ptr<pinned_database>> pinned_;  // by database name
   std::list<std::shared_ptr<chain>> chains_;
   std::vector<std::function<void()>> idle_waiters_;  // waiting for idle()
-  std::size_t reads_in_kernel_ = 0;  // chunk reads issued and not landed (their chain may have ended)
+  std::vector<std::vector<unsigned char>> spare_chunks_;  // freed at end
+  // Chunk reads in the kernel, page checks off the strand and rate-limit waits not yet back
+  // on the strand (their chain may have ended).
+  std::size_t reads_in_kernel_ = 0;
   begin_fn pending_begin_;          // a full begin waiting for a running checkpoint to end
   std::uint64_t begin_serial_ = 0;  // which backup is open (a landing checkpoint checks it)
   backup_progress_book book_;
