@@ -12,6 +12,7 @@
 #include "bench_args.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
+#include "cold_cache.hpp"
 
 #include "jetstrand/backup/streaming_backup.hpp"
 #include "wait_token.hpp"
@@ -121,6 +122,7 @@ struct settings {
   bool writer;
   std::string dir;
   std::uint64_t max_rate = 0;  // the backup's rate limit: the stop then finds chains waiting under it
+  bool cold = false;           // the database dropped from the OS page cache before every trial
 };
 
 void run_backend(io::backend_kind kind, const settings& s, report& out) {
@@ -128,12 +130,10 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
   const auto keys = b.fill(s.db_size, 2000, 64, 4);
   const auto inst = b.inst();
   const auto most_chains = static_cast<std::size_t>(*std::max_element(s.chains.begin(), s.chains.end()));
-  boost::asio::post(inst->get_executor(), [inst, chunk = s.chunk, most_chains] {
-    backup::backup_options bo;
-    bo.chunk_size = chunk;
-    bo.max_open_files = std::max(bo.max_open_files, most_chains);
-    inst->extension<backup::backup_session>().set_options(bo);
-  });
+  backup::backup_options bo;
+  bo.chunk_size = s.chunk;
+  bo.max_open_files = std::max(bo.max_open_files, most_chains);
+  check(std::get<0>(backup::async_set_backup_options(inst, bo, test::wait).get()), "backup options");
   std::optional<background_writer> writer;
   if (s.writer) writer.emplace(inst, keys, 1000);
 
@@ -145,6 +145,7 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
     int missed = 0;  // every chain had ended before the stop (not a measurement)
     // Odd-numbered runs measure the floor (a bare strand post) instead of the stop.
     for (int t = 0; t < 2 * s.trials; ++t) {
+      if (s.cold) evict_from_page_cache({b.database_file()});
       auto [ec] = backup::async_begin_backup(inst, 0, test::wait).get();
       check(ec, "begin backup");
       if (s.max_rate) check(std::get<0>(backup::async_set_max_rate(inst, s.max_rate, test::wait).get()), "max rate");
@@ -176,6 +177,7 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
              {"chains", chains},
              {"chunk", s.chunk},
              {"max_rate", s.max_rate},
+             {"cache", s.cold ? "cold" : "warm"},
              {"trials", latencies.size()},
              {"p50_us", l.p50_us},
              {"p99_us", l.p99_us},
@@ -191,7 +193,7 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
 }  // namespace
 
 int abort_latency(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "chains", "chunk", "trials", "backend", "writer", "dir", "max-rate"});
+  auto o = parse_options(args, {"db-size", "chains", "chunk", "trials", "backend", "writer", "dir", "max-rate", "cold"});
   if (o.count("help")) {
     std::cout << R"(usage: jetstrand-bench abort [options]
   --db-size SIZE     database size, page-cache warm (default 1G)
@@ -202,6 +204,8 @@ int abort_latency(std::span<char*> args) {
   --writer on|off    a writer committing throughout (default on)
   --max-rate SIZE    the backup's rate limit, bytes per second (default 0: unlimited);
                      the stop then finds chains waiting under the limit
+  --cold             the database dropped from the OS page cache before every trial
+                     (fdatasync + posix_fadvise DONTNEED): the stop finds reads on the disk
   --dir DIR          where the scratch instance goes (default the temp directory)
   --table            a markdown table instead of JSON lines
 Latency: from the stop call, on a thread that is not an io thread, to the completion of
@@ -219,6 +223,7 @@ strand under the same load (as many extra runs as --trials).
   s.writer = option(o, "writer", "on") == "on";
   s.dir = option(o, "dir", std::filesystem::temp_directory_path().string());
   s.max_rate = parse_size(option(o, "max-rate", "0"));
+  s.cold = o.count("cold") > 0;
   if (s.chunk == 0 || s.chunk % (8 * 1024) != 0) throw std::invalid_argument("--chunk: a multiple of 8K (whole pages)");
   const auto backend = option(o, "backend", "both");
   std::vector<io::backend_kind> kinds;

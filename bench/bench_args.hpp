@@ -52,8 +52,8 @@ inline std::vector<int> parse_counts(const std::string& name, const std::string&
   return out;
 }
 
-// The options given as --name value (and the flags --help and --table, as "1"); throws for
-// one not in `known` or missing its value.
+// The options given as --name value (and the flags --help, --table and, where `known` lists
+// it, --cold, as "1"); throws for one not in `known` or missing its value.
 inline std::map<std::string, std::string> parse_options(std::span<char*> args,
                                                         std::initializer_list<std::string> known) {
   std::map<std::string, std::string> out;
@@ -63,8 +63,8 @@ inline std::map<std::string, std::string> parse_options(std::span<char*> args,
       out["help"] = "1";
       continue;
     }
-    if (a == "--table") {
-      out["table"] = "1";
+    if (a == "--table" || (a == "--cold" && std::find(known.begin(), known.end(), "cold") != known.end())) {
+      out[a.substr(2)] = "1";
       continue;
     }
     if (a.rfind("--", 0) != 0 || std::find(known.begin(), known.end(), a.substr(2)) == known.end()) {

@@ -7,6 +7,7 @@
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
 #include "bench_server.hpp"
+#include "cold_cache.hpp"
 #include "loopback_downloads.hpp"
 #include "pread_ceiling.hpp"
 
@@ -46,15 +47,47 @@ boost::json::object line(const char* path, double got, double ceiling, double ch
           {"checksum_ratio", checksum_ceiling > 0 ? got / checksum_ceiling : 0.0}};
 }
 
+// A backup whose files come from the disk, against reading them with O_DIRECT.
+int cold_backup(bench_instance& bi, int passes, report& out) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(bi.directory() / "bench")) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  double resident_max = 0;
+  std::uint64_t backup_bytes = 0;
+  std::vector<std::filesystem::path> copied;
+  const double cold = best_gib_per_s(passes, [&] {
+    evict_from_page_cache(files);
+    resident_max = std::max(resident_max, resident_fraction(files));
+    backup::null_sink sink;
+    auto [ec, rep] = backup::async_run_backup(bi.io().get_executor(), bi.inst(), sink, {}, test::wait).get();
+    if (ec) throw boost::system::system_error(ec, "backup");
+    copied.clear();
+    for (const auto& f : rep.manifest.files) copied.push_back(bi.directory() / "bench" / f.relative_path());
+    backup_bytes = rep.bytes;
+    return rep.bytes;
+  });
+  const double direct = best_gib_per_s(passes, [&] { return direct_read_all(copied); });
+  auto l = line("in-process-cold", cold, direct, 0, backup_bytes);
+  l.erase("checksum_ceiling_gib_per_s");
+  l.erase("checksum_ratio");
+  l["resident_before_max"] = resident_max;  // the share of the files still cached when a pass began
+  out.add(std::move(l));
+  return 0;
+}
+
 }  // namespace
 
 int throughput(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "passes", "dir"});
+  auto o = parse_options(args, {"db-size", "passes", "dir", "cold"});
   if (o.count("help")) {
     std::cout << R"(usage: jetstrand-bench throughput [options]
   --db-size SIZE   database size, page-cache warm (default 1G)
   --passes N       best of N for every figure (default 3)
   --dir DIR        where the scratch instance goes (default the temp directory)
+  --cold           only the in-process backup, its files dropped from the OS page cache
+                   before every pass (fdatasync + posix_fadvise DONTNEED); ceiling: an
+                   O_DIRECT read of the same files (the disk's sequential read)
   --table          a markdown table instead of JSON lines
 in-process: a full backup (every page verified, the manifest's CRC32C computed) to a
 null sink; ceiling: pread of the database and logs it copied; checksum ceiling: the same
@@ -73,6 +106,8 @@ dropped by one client thread; ceiling: pread of the database.
                     io::backend_kind::automatic);
   bi.fill(db_size, 2000, 64, 4);
   const auto inst = bi.inst();
+
+  if (o.count("cold")) return cold_backup(bi, passes, out);
 
   // In-process, whole backup.
   std::vector<std::filesystem::path> copied;

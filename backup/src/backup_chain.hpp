@@ -2,7 +2,7 @@
 // What the session keeps per open handle (handle_io) and per read call in flight (chain).
 // Private to the session and its read operation (read_chain.cpp).
 
-#include "jetstrand/backup/backup_session.hpp"
+#include "backup_session.hpp"
 
 #include "backup_state.hpp"
 #include "read_plan.hpp"

@@ -1,4 +1,4 @@
-#include "jetstrand/backup/backup_session.hpp"
+#include "backup_session.hpp"
 
 #include "backup_chain.hpp"
 #include "backup_state.hpp"

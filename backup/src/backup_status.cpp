@@ -1,4 +1,5 @@
 #include "jetstrand/backup/backup_status.hpp"
+#include "progress_book.hpp"
 
 #include <algorithm>
 

@@ -6,7 +6,7 @@
 // (backup_session.cpp), which resume it at once with the stop in force, so the plan finishes
 // it with -801 and the bytes it delivered. Chunks that land after that land in the chain's
 // own buffers and are dropped: nobody waits for the disk.
-#include "jetstrand/backup/backup_session.hpp"
+#include "backup_session.hpp"
 
 #include "backup_chain.hpp"
 #include "backup_state.hpp"

@@ -1,9 +1,10 @@
 #pragma once
 // One instance's streaming backup (SPEC §3) on the instance's strand: the state machine of
-// backup_state.hpp plus the I/O. Used through streaming_backup.hpp; every method runs on
-// the strand and calls its callback there.
+// backup_state.hpp plus the I/O. Private: users call streaming_backup.hpp, whose functions
+// (streaming_backup.cpp) run these methods on the strand; every callback is called there.
 
 #include "jetstrand/backup/backup_status.hpp"
+#include "progress_book.hpp"
 #include "jetstrand/backup/backup_types.hpp"
 #include "jetstrand/instance.hpp"
 #include "jetstrand/instance_extension.hpp"
@@ -26,18 +27,6 @@ namespace jetstrand::backup {
 class backup_state;
 class rate_limiter;
 struct chain_event;
-
-struct log_range {
-  std::vector<std::string> files;  // the logs of the copy range, oldest first
-  std::uint32_t generation_low = 0;
-  std::uint32_t generation_high = 0;  // exclusive
-};
-
-struct backup_options {
-  std::size_t chunk_size = 256 * 1024;  // bytes per step of a read chain
-  std::size_t read_ahead = 4;           // chunks of one read call in flight at once (1..4)
-  std::size_t max_open_files = 16;     // -1020 past it
-};
 
 class backup_session : public instance_extension {
  public:
