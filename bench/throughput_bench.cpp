@@ -47,6 +47,17 @@ boost::json::object line(const char* path, double got, double ceiling, double ch
           {"checksum_ratio", checksum_ceiling > 0 ? got / checksum_ceiling : 0.0}};
 }
 
+// One whole in-process backup to a null sink; `copied` gets the files it copied. Returns
+// its bytes.
+std::uint64_t backup_to_null(bench_instance& bi, std::vector<std::filesystem::path>& copied) {
+  backup::null_sink sink;
+  auto [ec, rep] = backup::async_run_backup(bi.io().get_executor(), bi.inst(), sink, {}, test::wait).get();
+  if (ec) throw boost::system::system_error(ec, "backup");
+  copied.clear();
+  for (const auto& f : rep.manifest.files) copied.push_back(bi.directory() / "bench" / f.relative_path());
+  return rep.bytes;
+}
+
 // A backup whose files come from the disk, against reading them with O_DIRECT.
 int cold_backup(bench_instance& bi, int passes, report& out) {
   std::vector<std::filesystem::path> files;
@@ -59,13 +70,7 @@ int cold_backup(bench_instance& bi, int passes, report& out) {
   const double cold = best_gib_per_s(passes, [&] {
     evict_from_page_cache(files);
     resident_max = std::max(resident_max, resident_fraction(files));
-    backup::null_sink sink;
-    auto [ec, rep] = backup::async_run_backup(bi.io().get_executor(), bi.inst(), sink, {}, test::wait).get();
-    if (ec) throw boost::system::system_error(ec, "backup");
-    copied.clear();
-    for (const auto& f : rep.manifest.files) copied.push_back(bi.directory() / "bench" / f.relative_path());
-    backup_bytes = rep.bytes;
-    return rep.bytes;
+    return backup_bytes = backup_to_null(bi, copied);
   });
   const double direct = best_gib_per_s(passes, [&] { return direct_read_all(copied); });
   auto l = line("in-process-cold", cold, direct, 0, backup_bytes);
@@ -105,7 +110,6 @@ dropped by one client thread; ceiling: pread of the database.
   bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "throughput",
                     io::backend_kind::automatic);
   bi.fill(db_size, 2000, 64, 4);
-  const auto inst = bi.inst();
 
   if (o.count("cold")) return cold_backup(bi, passes, out);
 
@@ -113,13 +117,7 @@ dropped by one client thread; ceiling: pread of the database.
   std::vector<std::filesystem::path> copied;
   std::uint64_t backup_bytes = 0;
   const double in_process = best_gib_per_s(passes, [&] {
-    backup::null_sink sink;
-    auto [ec, rep] = backup::async_run_backup(bi.io().get_executor(), inst, sink, {}, test::wait).get();
-    if (ec) throw boost::system::system_error(ec, "backup");
-    copied.clear();
-    for (const auto& f : rep.manifest.files) copied.push_back(bi.directory() / "bench" / f.relative_path());
-    backup_bytes = rep.bytes;
-    return rep.bytes;
+    return backup_bytes = backup_to_null(bi, copied);
   });
   const double in_process_ceiling = best_gib_per_s(passes, [&] { return pread_all(copied); });
   const double in_process_checksums = best_gib_per_s(passes, [&] { return pread_and_checksum_all(copied); });
