@@ -28,7 +28,11 @@ read_plan::read_plan(read_file_facts file, std::uint64_t position, std::size_t b
       depth_(std::clamp<std::size_t>(depth, 1, max_depth)),
       position_(position),
       end_(position + std::min<std::uint64_t>(buffer_size, file.size > position ? file.size - position : 0)),
-      issued_to_(file.database && position < file.header_bytes ? std::min(file.header_bytes, end_) : position) {}
+      issued_to_(file.database && position < file.header_bytes ? std::min(file.header_bytes, end_) : position) {
+  // No more chunk buffers than this call can fill (the runner allocates depth() of them).
+  const std::uint64_t chunks = (end_ - issued_to_ + chunk_capacity() - 1) / chunk_capacity();
+  depth_ = std::clamp<std::size_t>(static_cast<std::size_t>(std::min<std::uint64_t>(depth_, chunks)), 1, max_depth);
+}
 
 std::size_t read_plan::chunk_capacity() const noexcept {
   if (!file_.database) return chunk_size_;
