@@ -32,7 +32,10 @@ manifest.json with the size and CRC32C of each. DIR must not exist or be empty.
 
 options:
   --out DIR           where the backup set goes (required)
-  --url URL           the server (default: http://127.0.0.1:8642)
+  --url URL           the server (default: http://127.0.0.1:8642); https://HOST:PORT
+                      for a server run with --tls-cert
+  --cacert FILE       with https: trust only the CA certificates in this PEM file
+                      (default: the system's CAs). The certificate must name the host.
   --instance NAME     the instance (default: default)
   --incremental       only the logs since the last backup (needs a full backup before)
   --truncate-logs     after copying, delete the logs the instance no longer needs
@@ -60,6 +63,7 @@ struct backup_config {
   bool truncate_logs = false;
   std::uint64_t max_rate = 0;  // 0: unlimited
   std::string token;
+  std::filesystem::path cacert;
   std::chrono::milliseconds timeout{30'000};
 };
 
@@ -68,6 +72,7 @@ backup_config parse(args& a) {
   if (auto v = a.value("--url")) c.url = *v;
   if (auto v = a.value("--instance")) c.instance = *v;
   if (auto v = a.value("--out")) c.out = *v;
+  if (auto v = a.value("--cacert")) c.cacert = *v;
   c.incremental = a.flag("--incremental");
   c.truncate_logs = a.flag("--truncate-logs");
   if (auto v = a.value("--max-rate")) {
@@ -115,7 +120,7 @@ std::vector<std::string> names_of(const boost::json::value& v) {
 class backup_run {
  public:
   backup_run(const backup_config& c, directory_sink& sink)
-      : config_(c), sink_(sink), client_(c.url, c.token, c.timeout), base_("/v1/instances/" + c.instance + "/backup") {
+      : config_(c), sink_(sink), client_(c.url, c.token, c.timeout, c.cacert), base_("/v1/instances/" + c.instance + "/backup") {
     manifest_.instance = c.instance;
     manifest_.kind = c.incremental ? set_kind::incremental : set_kind::full;
     manifest_.created = utc_timestamp_now();
@@ -176,7 +181,7 @@ class backup_run {
       // step gets a quarter of a second, and the status question is skipped.
       const bool interrupted = client_.interrupted();
       http_client fresh(config_.url, config_.token,
-                        interrupted ? std::chrono::milliseconds(250) : config_.timeout);
+                        interrupted ? std::chrono::milliseconds(250) : config_.timeout, config_.cacert);
       if (!interrupted) {
         auto status = fresh.call(http::verb::get, base_);
         if (status.at("stop_requested").as_bool()) {

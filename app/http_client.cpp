@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -22,18 +24,35 @@ bool timed_out(const boost::system::error_code& ec) {
 
 }  // namespace
 
-http_client::http_client(const std::string& url, std::string token, std::chrono::milliseconds timeout)
+http_client::http_client(const std::string& url, std::string token, std::chrono::milliseconds timeout,
+                         const std::filesystem::path& cacert)
     : token_(std::move(token)), timeout_(timeout) {
   auto u = boost::urls::parse_absolute_uri(url);
-  if (!u || u->scheme() != "http" || u->host().empty()) {
-    throw usage_error("--url " + url + ": expected http://HOST:PORT");
+  if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty()) {
+    throw usage_error("--url " + url + ": expected http://HOST:PORT or https://HOST:PORT");
   }
+  const bool https = u->scheme() == "https";
   host_ = u->host();
   if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
-  port_ = u->has_port() ? std::string(u->port()) : "80";
+  host_is_address_ = u->host_type() == boost::urls::host_type::ipv4 || u->host_type() == boost::urls::host_type::ipv6;
+  port_ = u->has_port() ? std::string(u->port()) : (https ? "443" : "80");
   prefix_ = u->path();
   while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
-  base_ = "http://" + std::string(u->encoded_authority()) + prefix_;
+  base_ = std::string(u->scheme()) + "://" + std::string(u->encoded_authority()) + prefix_;
+  if (!https && !cacert.empty()) throw usage_error("--cacert is for https:// URLs");
+  if (https) {
+    namespace ssl = boost::asio::ssl;
+    tls_context_.emplace(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(tls_context_->native_handle(), TLS1_2_VERSION);
+    tls_context_->set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    if (cacert.empty()) {
+      tls_context_->set_default_verify_paths(ec);
+    } else {
+      tls_context_->load_verify_file(cacert.string(), ec);
+      if (ec) throw usage_error("--cacert " + cacert.string() + ": cannot use it (" + ec.message() + "); expected PEM certificates");
+    }
+  }
   watchdog_ = std::thread([this] { watch(); });
 }
 
@@ -95,14 +114,53 @@ void http_client::connect() {
     if (!ec) break;
   }
   if (ec) {
-    { fd_ = -1; socket_.close(); }
-    fd_ = -1;
+    disconnect();
     std::string what = "cannot connect to " + base_ + ": " + describe(ec);
     if (ec == boost::asio::error::connection_refused) what += " (is `jetstrand serve` running there?)";
     throw http_failure(0, 0, what);
   }
   socket_.non_blocking(false, ec);
   if (interrupted_) interrupt();
+  if (tls_context_) handshake();
+}
+
+void http_client::handshake() {
+  tls_.emplace(socket_, *tls_context_);
+  SSL* ssl = tls_->native_handle();
+  // OpenSSL checks the name during the handshake, so a mismatch reports as one.
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (host_is_address_) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host_.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_host(param, host_.c_str(), 0);
+    SSL_set_tlsext_host_name(ssl, host_.c_str());  // SNI
+  }
+  boost::system::error_code ec;
+  {
+    step s(*this);
+    tls_->handshake(boost::asio::ssl::stream_base::client, ec);
+  }
+  if (!ec) return;
+  std::string what = describe(ec);
+  if (const long verify = SSL_get_verify_result(ssl); verify != X509_V_OK) {
+    what = std::string("the server's certificate was refused: ") + X509_verify_cert_error_string(verify);
+    if (verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+      what += " (it does not name " + host_ + ")";
+    } else {
+      what += " (give the CA that signed it with --cacert FILE)";
+    }
+  } else if (ec.category() == boost::asio::error::get_ssl_category() && !interrupted_ && !timed_out_) {
+    what = "TLS handshake failed: " + ec.message() + " (does the server serve https there?)";
+  }
+  disconnect();
+  throw http_failure(0, 0, "cannot connect to " + base_ + ": " + what);
+}
+
+void http_client::disconnect() noexcept {
+  fd_ = -1;
+  tls_.reset();
+  boost::system::error_code ignored;
+  socket_.close(ignored);
 }
 
 std::string http_client::describe(const boost::system::error_code& ec) const {
@@ -151,17 +209,17 @@ boost::json::value http_client::call(http::verb method, const std::string& path,
   boost::system::error_code ec;
   {
     step s(*this);
-    http::write(socket_, req, ec);
+    on_stream([&](auto& stream) { http::write(stream, req, ec); });
   }
   if (!ec) {
     step s(*this);
-    http::read(socket_, buffer_, res, ec);
+    on_stream([&](auto& stream) { http::read(stream, buffer_, res, ec); });
   }
   if (ec) {
-    { fd_ = -1; socket_.close(); }
+    disconnect();
     throw http_failure(0, 0, std::string(http::to_string(method)) + " " + path + ": " + describe(ec));
   }
-  if (!res.keep_alive()) { fd_ = -1; socket_.close(); }
+  if (!res.keep_alive()) disconnect();
   if (res.result_int() / 100 != 2) fail_from_body(res.result_int(), res.body());
   auto v = boost::json::parse(res.body(), ec);
   if (ec) throw http_failure(res.result_int(), 0, path + ": the answer is not JSON");
@@ -178,16 +236,16 @@ std::uint64_t http_client::download(const std::string& path,
   boost::system::error_code ec;
   {
     step s(*this);
-    http::write(socket_, req, ec);
+    on_stream([&](auto& stream) { http::write(stream, req, ec); });
   }
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
   if (!ec) {
     step s(*this);
-    http::read_header(socket_, buffer_, parser, ec);
+    on_stream([&](auto& stream) { http::read_header(stream, buffer_, parser, ec); });
   }
   if (ec) {
-    { fd_ = -1; socket_.close(); }
+    disconnect();
     throw http_failure(0, 0, "GET " + path + ": " + describe(ec));
   }
   const unsigned status = parser.get().result_int();
@@ -199,11 +257,11 @@ std::uint64_t http_client::download(const std::string& path,
     parser.get().body().size = chunk.size();
     {
       step s(*this);  // each chunk has the whole timeout: a slow download is not a dead one
-      http::read(socket_, buffer_, parser, ec);
+      on_stream([&](auto& stream) { http::read(stream, buffer_, parser, ec); });
     }
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      { fd_ = -1; socket_.close(); }
+      disconnect();
       throw http_failure(0, 0, "GET " + path + ": the download ended early (" + describe(ec) + ")");
     }
     const std::size_t n = chunk.size() - parser.get().body().size;
@@ -213,7 +271,7 @@ std::uint64_t http_client::download(const std::string& path,
       error_body.append(reinterpret_cast<const char*>(chunk.data()), n);
     }
   }
-  if (!parser.get().keep_alive()) { fd_ = -1; socket_.close(); }
+  if (!parser.get().keep_alive()) disconnect();
   if (status != 200) fail_from_body(status, error_body);
   return length;
 }

@@ -1,6 +1,9 @@
 #pragma once
 // The blocking HTTP/1.1 client of `jetstrand backup`: one keep-alive connection to the
 // server, JSON calls, and file downloads streamed to a callback (never held in memory).
+// With an https:// URL every connection is TLS 1.2+, and the server's certificate must be
+// trusted (the system's CAs, or only `cacert` when given) and name the URL's host (DNS name
+// or IP address), else the call fails saying which.
 // interrupt() may be called from another thread (the signal watcher): it shuts the socket
 // down, so a call blocked in the kernel returns at once with an error (a connect in
 // progress notices within 100 ms). Every network step (connect, each send and each receive)
@@ -8,13 +11,17 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/value.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -31,9 +38,11 @@ struct http_failure : std::runtime_error {
 
 class http_client {
  public:
-  // url: "http://HOST:PORT" (a path prefix is allowed). Throws usage_error for a bad URL.
+  // url: "http://HOST:PORT" or "https://HOST:PORT" (a path prefix is allowed). Throws
+  // usage_error for a bad URL or a CA file that cannot be read.
   http_client(const std::string& url, std::string token,
-              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+              std::chrono::milliseconds timeout = std::chrono::seconds(30),
+              const std::filesystem::path& cacert = {});
   ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
@@ -53,7 +62,15 @@ class http_client {
 
  private:
   void connect();
+  void handshake();
   void ensure_connected();
+  void disconnect() noexcept;
+  // Runs f on the connection's stream: the TLS stream, or the socket itself.
+  template <class F>
+  decltype(auto) on_stream(F&& f) {
+    if (tls_) return f(*tls_);
+    return f(socket_);
+  }
   [[noreturn]] void fail_from_body(unsigned status, const std::string& body);
   // "timed out after N s" for a step that ran out of time, else the error's own message.
   std::string describe(const boost::system::error_code& ec) const;
@@ -69,8 +86,11 @@ class http_client {
 
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_{io_};
+  std::optional<boost::asio::ssl::context> tls_context_;                   // https only
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;  // while connected
   boost::beast::flat_buffer buffer_;
   std::string host_, port_, prefix_, base_, token_;
+  bool host_is_address_ = false;
   std::chrono::milliseconds timeout_;
   std::atomic<int> fd_{-1};
   std::atomic<bool> interrupted_{false};

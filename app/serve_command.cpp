@@ -37,6 +37,9 @@ options:
                         /healthz and the dashboard page at / (it asks for the token)
                         (default: the JETSTRAND_TOKEN environment variable, else none)
   --metrics-open        with a token: let /metrics be read without it
+  --tls-cert FILE       serve HTTPS only (TLS 1.2 or later) with this PEM certificate
+                        chain (the server's certificate first); needs --tls-key
+  --tls-key FILE        the PEM private key of --tls-cert
   --max-connections N   connections served at once; more wait (default: 512)
   --cache-size SIZE     memory for database pages, all instances together, e.g. 64M or
                         2G (default: 256M; at least 256K). Databases may be far larger.
@@ -80,6 +83,11 @@ serve_config parse(args& a) {
   }
   if (a.flag("--one-instance")) c.engine.mode = instance_mode::one;
   if (a.flag("--metrics-open")) c.server.metrics_open = true;
+  if (auto v = a.value("--tls-cert")) c.server.tls_certificate_chain = *v;
+  if (auto v = a.value("--tls-key")) c.server.tls_private_key = *v;
+  if (c.server.tls_certificate_chain.empty() != c.server.tls_private_key.empty()) {
+    throw usage_error("--tls-cert and --tls-key go together");
+  }
   if (auto v = a.value("--max-connections")) {
     long n = 0;
     try {
@@ -146,6 +154,9 @@ int serve_command(std::span<char*> argv) {
                       : "")
               << "\n";
     return 1;
+  } catch (const std::runtime_error& e) {
+    std::cerr << "jetstrand serve: " << e.what() << "\n";
+    return 1;
   }
 
   // Keeps run() going between set-up steps; shutdown ends it with io.stop().
@@ -204,7 +215,7 @@ int serve_command(std::span<char*> argv) {
 
   srv->start();
   auto ep = srv->local_endpoint();
-  std::cout << "jetstrand serving http://"
+  std::cout << "jetstrand serving " << (config.server.tls_certificate_chain.empty() ? "http" : "https") << "://"
             << (ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
                                      : ep.address().to_string())
             << ":" << ep.port() << " (data: " << config.engine.data_dir.string()

@@ -10,6 +10,7 @@
 #include "bench_report.hpp"
 #include "bench_server.hpp"
 #include "loopback_downloads.hpp"
+#include "test_certificate.hpp"
 
 
 #include <filesystem>
@@ -21,7 +22,7 @@
 namespace jetstrand::bench {
 
 int abort_http(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "downloads", "trials", "writer", "client-rcvbuf", "dir"});
+  auto o = parse_options(args, {"db-size", "downloads", "trials", "writer", "client-rcvbuf", "dir", "tls"});
   if (o.count("help")) {
     std::cout << R"(usage: jetstrand-bench abort-http [options]
   --db-size SIZE     database size, page-cache warm (default 1G)
@@ -31,6 +32,8 @@ int abort_http(std::span<char*> args) {
   --client-rcvbuf L  client socket receive buffers, one run each: auto (the kernel's
                      autotuning) or a size (default auto,256K)
   --dir DIR          where the scratch instance goes (default the temp directory)
+  --tls on|off       serve HTTPS (a self-signed certificate made for the run) and download
+                     over TLS; one run each (default off; on,off measures both side by side)
   --table            a markdown table instead of JSON lines
 Latency: from sending POST /v1/instances/bench/backup/stop to the end of the last
 download's connection, as the client sees it. bytes_after_stop_max: the most one download
@@ -51,26 +54,40 @@ client before the reset, so the client's receive buffer is part of the latency.
       rcvbufs.emplace_back(item, item == "auto" ? 0 : static_cast<int>(parse_size(item)));
     }
   }
+  std::vector<bool> tls_runs;
+  {
+    const std::string list = option(o, "tls", "off") + ",";
+    for (std::size_t at = 0, comma; (comma = list.find(',', at)) != std::string::npos; at = comma + 1) {
+      auto item = list.substr(at, comma - at);
+      if (item != "on" && item != "off") throw std::runtime_error("--tls: expected on, off or a list of them");
+      tls_runs.push_back(item == "on");
+    }
+  }
   report out(o.count("table") > 0);
 
   bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "abort-http",
                     io::backend_kind::automatic);
   const auto keys = bi.fill(db_size, 2000, 64, 4);
-  bench_server srv(bi);
-  const auto port = srv.port();
-  const std::string b = bench_server::backup;
+  const auto certificate = test::make_test_certificate(bi.directory(), "bench", "IP:127.0.0.1");
+  auto client_tls = unchecked_tls_client();
   std::optional<background_writer> writer;
   if (with_writer) writer.emplace(bi.inst(), keys, 1000);
 
   std::mt19937 rng(2);
+  for (const bool over_tls : tls_runs) {
+  bench_server srv(bi, over_tls ? certificate.certificate : std::filesystem::path{},
+                   over_tls ? certificate.private_key : std::filesystem::path{});
+  const auto port = srv.port();
+  const std::string b = bench_server::backup;
+  auto* tls = over_tls ? &client_tls : nullptr;
   for (const auto& [rcvbuf_name, rcvbuf] : rcvbufs) {
     for (int downloads : counts) {
       std::vector<double> latencies;
       std::uint64_t after_stop_max = 0;
       for (int t = 0; t < trials; ++t) {
-        if (auto st = http_call(port, "POST", b); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
-        loopback_downloads d(port, b + "/files/d.jdb", downloads, rcvbuf);
-        prepared_request stop(port, "POST", b + "/stop");
+        if (auto st = http_call(port, "POST", b, tls); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
+        loopback_downloads d(port, b + "/files/d.jdb", downloads, rcvbuf, tls);
+        prepared_request stop(port, "POST", b + "/stop", tls);
         d.start();
         std::this_thread::sleep_for(std::chrono::microseconds(1000 + rng() % 4000));
         const auto t0 = steady_ns();
@@ -81,12 +98,13 @@ client before the reset, so the client's receive buffer is part of the latency.
         if (d.status_of_first() != 200) throw std::runtime_error("download: HTTP " + std::to_string(d.status_of_first()));
         latencies.push_back(static_cast<double>(std::max<std::int64_t>(0, d.last_end_ns() - t0)) / 1000.0);
         after_stop_max = std::max(after_stop_max, d.max_bytes_after_stop());
-        http_call(port, "DELETE", b + "?mode=abort");
+        http_call(port, "DELETE", b + "?mode=abort", tls);
       }
       auto l = summarize(latencies);
       out.add({{"bench", "abort-http"},
                {"system", "jetstrand"},
                {"backend", std::string(io::to_string(bi.eng().file_backend()))},
+               {"tls", over_tls},
                {"downloads", downloads},
                {"client_rcvbuf", rcvbuf_name},
                {"chunk", 256 * 1024},
@@ -97,6 +115,7 @@ client before the reset, so the client's receive buffer is part of the latency.
                {"bytes_after_stop_max", after_stop_max},
                {"writer_commits", writer ? writer->commits() : 0}});
     }
+  }
   }
   writer.reset();
   return 0;

@@ -6,11 +6,16 @@
 
 #include "jetstrand/net/server.hpp"
 
+#include <filesystem>
+
 namespace jetstrand::bench {
 
 class bench_server {
  public:
-  explicit bench_server(bench_instance& bi) : server_(bi.io().get_executor(), bi.eng(), any_port()) {
+  // With a certificate and key: HTTPS only.
+  explicit bench_server(bench_instance& bi, const std::filesystem::path& tls_certificate = {},
+                        const std::filesystem::path& tls_key = {})
+      : server_(bi.io().get_executor(), bi.eng(), options(tls_certificate, tls_key)) {
     server_.start();
   }
   ~bench_server() { server_.stop(); }
@@ -22,9 +27,11 @@ class bench_server {
   static constexpr const char* backup = "/v1/instances/bench/backup";
 
  private:
-  static net::server_options any_port() {
+  static net::server_options options(const std::filesystem::path& tls_certificate, const std::filesystem::path& tls_key) {
     net::server_options o;
     o.port = 0;
+    o.tls_certificate_chain = tls_certificate;
+    o.tls_private_key = tls_key;
     return o;
   }
   net::server server_;

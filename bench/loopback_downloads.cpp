@@ -26,6 +26,7 @@ std::string request_text(const std::string& method, const std::string& target) {
 struct loopback_downloads::download {
   explicit download(net::io_context& io) : socket(io), buffer(256 * 1024) {}
   tcp::socket socket;
+  std::optional<net::ssl::stream<tcp::socket&>> tls;
   std::vector<char> buffer;
   std::string head;  // the response header, until its end is seen
   bool in_body = false;
@@ -36,7 +37,7 @@ struct loopback_downloads::download {
 };
 
 loopback_downloads::loopback_downloads(unsigned short port, const std::string& target, int count,
-                                       int receive_buffer) {
+                                       int receive_buffer, net::ssl::context* tls) {
   const auto req = request_text("GET", target);
   for (int i = 0; i < count; ++i) {
     auto d = std::make_unique<download>(io_);
@@ -44,7 +45,13 @@ loopback_downloads::loopback_downloads(unsigned short port, const std::string& t
     if (receive_buffer > 0) d->socket.set_option(net::socket_base::receive_buffer_size(receive_buffer));
     d->socket.connect(local(port));
     d->socket.set_option(tcp::no_delay(true));
-    net::write(d->socket, net::buffer(req));
+    if (tls) {
+      d->tls.emplace(d->socket, *tls);
+      d->tls->handshake(net::ssl::stream_base::client);
+      net::write(*d->tls, net::buffer(req));
+    } else {
+      net::write(d->socket, net::buffer(req));
+    }
     downloads_.push_back(std::move(d));
   }
 }
@@ -60,7 +67,7 @@ void loopback_downloads::start() {
 }
 
 void loopback_downloads::read_some(download& d) {
-  d.socket.async_read_some(net::buffer(d.buffer), [this, &d](boost::system::error_code ec, std::size_t n) {
+  auto on_read = [this, &d](boost::system::error_code ec, std::size_t n) {
     const auto t = steady_ns();
     std::size_t body = n;
     if (!d.in_body && n > 0) {
@@ -81,7 +88,12 @@ void loopback_downloads::read_some(download& d) {
       return;  // EOF, reset or error: this download has ended
     }
     read_some(d);
-  });
+  };
+  if (d.tls) {
+    d.tls->async_read_some(net::buffer(d.buffer), std::move(on_read));
+  } else {
+    d.socket.async_read_some(net::buffer(d.buffer), std::move(on_read));
+  }
 }
 
 void loopback_downloads::wait() {
@@ -110,17 +122,32 @@ std::uint16_t loopback_downloads::status_of_first() const {
   return downloads_.empty() ? 0 : downloads_.front()->status;
 }
 
-prepared_request::prepared_request(unsigned short port, const std::string& method, const std::string& target)
+prepared_request::prepared_request(unsigned short port, const std::string& method, const std::string& target,
+                                   net::ssl::context* tls)
     : socket_(io_), request_(request_text(method, target)) {
   socket_.connect(local(port));
   socket_.set_option(tcp::no_delay(true));
+  if (tls) {
+    tls_.emplace(socket_, *tls);
+    tls_->handshake(net::ssl::stream_base::client);
+  }
 }
 
-void prepared_request::send() { net::write(socket_, net::buffer(request_)); }
+void prepared_request::send() {
+  if (tls_) {
+    net::write(*tls_, net::buffer(request_));
+  } else {
+    net::write(socket_, net::buffer(request_));
+  }
+}
 
 unsigned prepared_request::status() {
   net::streambuf b;
-  net::read_until(socket_, b, "\r\n\r\n");
+  if (tls_) {
+    net::read_until(*tls_, b, "\r\n\r\n");
+  } else {
+    net::read_until(socket_, b, "\r\n\r\n");
+  }
   std::istream in(&b);
   std::string version;
   unsigned status = 0;
@@ -128,8 +155,15 @@ unsigned prepared_request::status() {
   return status;
 }
 
-unsigned http_call(unsigned short port, const std::string& method, const std::string& target) {
-  prepared_request r(port, method, target);
+net::ssl::context unchecked_tls_client() {
+  net::ssl::context c(net::ssl::context::tls_client);
+  c.set_verify_mode(net::ssl::verify_none);
+  return c;
+}
+
+unsigned http_call(unsigned short port, const std::string& method, const std::string& target,
+                   net::ssl::context* tls) {
+  prepared_request r(port, method, target, tls);
   r.send();
   return r.status();
 }

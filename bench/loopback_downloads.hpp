@@ -2,16 +2,21 @@
 // A client for the HTTP measurements: N downloads of one target from a server on
 // 127.0.0.1, read as fast as possible on one client thread of their own (no per-connection
 // threads, so the client adds as little scheduling noise as it can). Raw sockets: the
-// response header is skipped, the body counted and dropped.
+// response header is skipped, the body counted and dropped. With a TLS context, every
+// connection shakes hands before its request is sent (the certificate is not checked: this
+// measures the stop, not the trust).
 
 #include "bench_clock.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,7 +27,8 @@ class loopback_downloads {
  public:
   // Connects and sends every request; reading starts with start(). `receive_buffer` > 0
   // fixes each socket's receive buffer (0: the kernel's autotuning).
-  loopback_downloads(unsigned short port, const std::string& target, int count, int receive_buffer = 0);
+  loopback_downloads(unsigned short port, const std::string& target, int count, int receive_buffer = 0,
+                     boost::asio::ssl::context* tls = nullptr);
   ~loopback_downloads();
   loopback_downloads(const loopback_downloads&) = delete;
   loopback_downloads& operator=(const loopback_downloads&) = delete;
@@ -49,12 +55,17 @@ class loopback_downloads {
 };
 
 // One request on a fresh connection, waiting for the whole response; its status.
-unsigned http_call(unsigned short port, const std::string& method, const std::string& target);
+unsigned http_call(unsigned short port, const std::string& method, const std::string& target,
+                   boost::asio::ssl::context* tls = nullptr);
+
+// A client TLS context that accepts any certificate (for the benchmarks' own server).
+boost::asio::ssl::context unchecked_tls_client();
 
 // A connection made ahead, so that sending a request on it measures no connect.
 class prepared_request {
  public:
-  prepared_request(unsigned short port, const std::string& method, const std::string& target);
+  prepared_request(unsigned short port, const std::string& method, const std::string& target,
+                   boost::asio::ssl::context* tls = nullptr);
   // Sends the request now (blocking); the response is read by status().
   void send();
   unsigned status();
@@ -62,6 +73,7 @@ class prepared_request {
  private:
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_;
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   std::string request_;
 };
 

@@ -4,6 +4,8 @@ if(JETSTRAND_BUILD_TESTS)
   find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS unit_test_framework)
 endif()
 find_package(Threads REQUIRED)
+# TLS for the HTTP endpoint and the client (Debian libssl-dev).
+find_package(OpenSSL REQUIRED)
 
 find_path(LIBURING_INCLUDE_DIR liburing.h REQUIRED)
 find_library(LIBURING_LIBRARY uring REQUIRED)

@@ -26,7 +26,7 @@ done
 # still lacks json and url), liburing, the toolchain, and curl for the black-box checks.
 packages=(g++ cmake ninja-build pkg-config curl
   libboost1.81-dev libboost-log1.81-dev libboost-test1.81-dev
-  libboost-json1.81-dev libboost-url1.81-dev liburing-dev)
+  libboost-json1.81-dev libboost-url1.81-dev liburing-dev libssl-dev)
 # The tests also drive the dashboard in a real browser (Chromium, headless).
 [ -n "$tests" ] && packages+=(chromium fonts-dejavu-core)
 

@@ -2,6 +2,7 @@
 
 #include "router.hpp"
 #include "session.hpp"
+#include "tls_context.hpp"
 
 #include "jetstrand/log.hpp"
 
@@ -9,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <charconv>
 #include <mutex>
@@ -26,6 +28,12 @@ struct server::state : std::enable_shared_from_this<server::state> {
         acceptor(boost::asio::make_strand(ex)),
         backoff(acceptor.get_executor()),
         log(make_logger("http")) {
+    if (options.tls_certificate_chain.empty() != options.tls_private_key.empty()) {
+      throw std::runtime_error("TLS needs both a certificate chain and its private key");
+    }
+    if (!options.tls_certificate_chain.empty()) {
+      tls = make_server_tls_context(options.tls_certificate_chain, options.tls_private_key);
+    }
     boost::asio::ip::tcp::endpoint ep(options.address, options.port);
     acceptor.open(ep.protocol());
     acceptor.set_option(boost::asio::socket_base::reuse_address(true));
@@ -82,7 +90,7 @@ struct server::state : std::enable_shared_from_this<server::state> {
     }
     auto s = std::make_shared<session>(
         std::move(socket), routes,
-        session_limits{options.io_timeout, options.header_limit, options.body_limit});
+        session_limits{options.io_timeout, options.header_limit, options.body_limit}, tls);
     {
       std::lock_guard lock(mutex);
       if (stopped) {
@@ -105,6 +113,7 @@ struct server::state : std::enable_shared_from_this<server::state> {
   boost::asio::any_io_executor executor;
   server_options options;
   std::shared_ptr<router> routes;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::steady_timer backoff;
   logger log;

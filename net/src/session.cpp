@@ -5,6 +5,8 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -58,8 +60,8 @@ bool ambiguous_framing(const http::fields& h) {
 }
 
 session::session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const router> r,
-                 session_limits limits)
-    : stream_(std::move(socket)), routes_(std::move(r)), router_(*routes_), limits_(limits) {
+                 session_limits limits, std::shared_ptr<boost::asio::ssl::context> tls)
+    : stream_(std::move(socket)), tls_(std::move(tls)), routes_(std::move(r)), router_(*routes_), limits_(limits) {
   router_.stats().connection_opened();
 }
 
@@ -67,8 +69,37 @@ session::~session() { router_.stats().connection_closed(); }
 
 void session::start() {
   // The socket was accepted on the listener's strand-less executor; hop onto ours.
-  boost::asio::dispatch(stream_.get_executor(),
-                        [self = shared_from_this()] { self->read_request(); });
+  boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->tls_) return self->detect_tls();
+    self->read_request();
+  });
+}
+
+void session::detect_tls() {
+  stream_.expires_after(limits_.io_timeout);
+  beast::async_detect_ssl(stream_.tcp(), buffer_,
+                          beast::bind_front_handler(&session::on_detected, shared_from_this()));
+}
+
+void session::on_detected(beast::error_code ec, bool is_tls) {
+  if (ec) return shut_down();
+  if (!is_tls) {
+    // Said in plain HTTP, which is what the client speaks; the connection then closes.
+    write(make_error_response(make_http_error(400, jet_errc::invalid_parameter,
+                                              "this port serves HTTPS only: use an https:// URL"),
+                              11, false));
+    return;
+  }
+  stream_.start_tls(*tls_);
+  stream_.expires_after(limits_.io_timeout);
+  // The bytes the detection read are the start of the ClientHello: handed to the handshake.
+  stream_.tls().async_handshake(boost::asio::ssl::stream_base::server, buffer_.data(),
+                                // (`used` has a default: Boost 1.81 checks this handler against the unbuffered signature.)
+                                [self = shared_from_this()](beast::error_code ec, std::size_t used = 0) {
+                                  if (ec) return self->shut_down();
+                                  self->buffer_.consume(used);
+                                  self->read_request();
+                                });
 }
 
 void session::close() {

@@ -9,11 +9,12 @@
 // a client that goes away ends it at the next write. Either way the backup file handle is
 // closed.
 
+#include "connection_stream.hpp"
 #include "router.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -36,7 +37,10 @@ struct session_limits {
 
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const router> r, session_limits limits);
+  // With `tls`, the connection must open with a TLS handshake; a plain HTTP request gets a
+  // 400 that says to use https, and the connection is closed.
+  session(boost::asio::ip::tcp::socket socket, std::shared_ptr<const router> r, session_limits limits,
+          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~session();
 
   void start();
@@ -49,6 +53,8 @@ class session : public std::enable_shared_from_this<session> {
  private:
   struct download_state;
 
+  void detect_tls();
+  void on_detected(boost::beast::error_code ec, bool is_tls);
   void read_request();
   void on_read(boost::beast::error_code ec, std::size_t);
   void answer(reply r);
@@ -70,7 +76,8 @@ class session : public std::enable_shared_from_this<session> {
   void end_download(boost::system::error_code ec);
   void reset_connection();
 
-  boost::beast::tcp_stream stream_;
+  connection_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<const router> routes_;  // kept: a session may outlive the server briefly

@@ -1,4 +1,5 @@
 // Black-box: `jetstrand backup`, `restore` and `verify` against a running `jetstrand serve`.
+#include "cli/cli_support.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/pseudo_terminal.hpp"
@@ -21,31 +22,10 @@ namespace {
 const std::string binary = JETSTRAND_BINARY;
 const std::string keys = "/v1/instances/default/databases/default/keys/";
 
-// `jetstrand serve` on a data directory, on a free loopback port.
-struct server {
-  explicit server(const fs::path& data)
-      : p({binary, "serve", "--listen", "127.0.0.1:0", "--data", data.string()}) {
-    auto m = p.wait_for_stdout(R"(serving http://127\.0\.0\.1:(\d+))");
-    BOOST_TEST_REQUIRE(m.has_value(), p.err());
-    port = static_cast<unsigned short>(std::stoi(*m));
-    url = "http://127.0.0.1:" + std::to_string(port);
-  }
-  ~server() {
-    p.signal(SIGTERM);
-    p.wait();
-  }
-  child_process p;
-  unsigned short port = 0;
-  std::string url;
-};
+using server = jetstrand::test::served;
 
 int run(std::vector<std::string> args, std::string* out = nullptr, std::string* err = nullptr) {
-  args.insert(args.begin(), binary);
-  child_process c(args);
-  int rc = c.wait(std::chrono::seconds(120));
-  if (out) *out = c.out();
-  if (err) *err = c.err();
-  return rc;
+  return jetstrand::test::run_jetstrand(std::move(args), out, err);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -26,11 +27,19 @@ struct server_options {
   std::chrono::milliseconds io_timeout{30'000};     // per read or write
   std::size_t header_limit = 8 * 1024;              // bytes; over it: 431
   std::size_t body_limit = std::size_t{64} << 20;    // bytes (a value's limit); over it: 413
+  // Both set: the listener serves HTTPS only (TLS 1.2 or later, OpenSSL). PEM files: the
+  // certificate chain (the server's own certificate first) and its private key, read when
+  // the server is constructed. A plain HTTP request on that port gets a plain-text 400 that
+  // says to use https, and only that connection is closed.
+  std::filesystem::path tls_certificate_chain;
+  std::filesystem::path tls_private_key;
 };
 
 class server {
  public:
-  // Binds and listens at once (throws boost::system::system_error when it cannot).
+  // Binds and listens at once (throws boost::system::system_error when it cannot; throws
+  // std::runtime_error naming the file when the TLS certificate or key cannot be used, or
+  // only one of the two is given).
   server(boost::asio::any_io_executor ex, engine& eng, server_options options);
   ~server();
   server(const server&) = delete;
