@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +45,8 @@ options:
   --token TOKEN       bearer token (default: the JETSTRAND_TOKEN environment variable)
   --timeout SECONDS   give up on a network step (connect, send, receive) that makes
                       no progress for this long (default: 30)
+  --retries N         a file download cut by the network is resumed where it stopped
+                      (HTTP Range) up to N times while the backup is open (default: 3)
   -h, --help          this text
 
 Nothing is created at DIR until the server has accepted the begin. Progress goes to
@@ -65,6 +68,7 @@ struct backup_config {
   std::string token;
   std::filesystem::path cacert;
   std::chrono::milliseconds timeout{30'000};
+  int retries = 3;
 };
 
 backup_config parse(args& a) {
@@ -93,6 +97,14 @@ backup_config parse(args& a) {
     }
     if (!(seconds >= 0.1 && seconds <= 86400)) throw usage_error("--timeout " + *v + ": expected seconds, 0.1 to 86400");
     c.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  }
+  if (auto v = a.value("--retries")) {
+    int n = -1;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc{} || end != v->data() + v->size() || n < 0 || n > 100) {
+      throw usage_error("--retries " + *v + ": expected 0 to 100");
+    }
+    c.retries = n;
   }
   a.expect_empty();
   if (c.out.empty()) throw usage_error("--out DIR is required");
@@ -208,6 +220,9 @@ class backup_run {
       if (auto ec = sink_.write(bytes)) throw std::runtime_error("cannot write " + name + ": " + ec.message());
       got += bytes.size();
       progress_.advance(name, bytes.size());
+    }, config_.retries, [&](std::uint64_t from, int attempt, const std::string& why) {
+      progress_.note("resuming " + name + " from byte " + std::to_string(from) + " (" + human_bytes(from) + " received; try " + std::to_string(attempt) + " of " +
+                     std::to_string(config_.retries) + "): " + why);
     });
     if (got != length) throw std::runtime_error(name + ": got " + std::to_string(got) + " of " + std::to_string(length) + " bytes");
     f.size = got;

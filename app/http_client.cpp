@@ -10,6 +10,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+
+#include <charconv>
 #include <sys/socket.h>
 
 namespace jetstrand::cli {
@@ -81,6 +83,7 @@ http_client::step::step(http_client& c) : client(c) {
 http_client::step::~step() { client.deadline_ = 0; }
 
 void http_client::connect() {
+  timed_out_ = false;  // a new connection, a new clock
   boost::asio::ip::tcp::resolver resolver(io_);
   boost::system::error_code ec;
   auto results = resolver.resolve(host_, port_, ec);
@@ -227,12 +230,56 @@ boost::json::value http_client::call(http::verb method, const std::string& path,
 }
 
 std::uint64_t http_client::download(const std::string& path,
-                                    const std::function<void(std::span<const unsigned char>)>& sink) {
+                                    const std::function<void(std::span<const unsigned char>)>& sink, int retries,
+                                    const resume_notice& on_resume) {
+  std::uint64_t from = 0;
+  std::optional<std::uint64_t> size;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      download_once(path, from, size, sink);
+      return size.value_or(from);
+    } catch (const http_failure& e) {
+      // Only the network's failures are retried: an answer from the server stands.
+      if (e.status != 0 || interrupted_ || attempt >= retries) throw;
+      if (on_resume) on_resume(from, attempt + 1, e.what());
+      pause(std::chrono::milliseconds(200 << std::min(attempt, 5)));
+      if (interrupted_) throw;
+    }
+  }
+}
+
+void http_client::pause(std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!interrupted_ && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+namespace {
+
+// "bytes N-M/SIZE" -> N and SIZE.
+bool parse_content_range(std::string_view v, std::uint64_t& first, std::uint64_t& size) {
+  if (!v.starts_with("bytes ")) return false;
+  v.remove_prefix(6);
+  auto dash = v.find('-'), slash = v.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) return false;
+  auto number = [](std::string_view t, std::uint64_t& out) {
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return ec == std::errc{} && end == t.data() + t.size();
+  };
+  return number(v.substr(0, dash), first) && number(v.substr(slash + 1), size);
+}
+
+}  // namespace
+
+void http_client::download_once(const std::string& path, std::uint64_t& from, std::optional<std::uint64_t>& size,
+                                const std::function<void(std::span<const unsigned char>)>& sink) {
   ensure_connected();
   http::request<http::empty_body> req{http::verb::get, prefix_ + path, 11};
   req.set(http::field::host, host_);
   req.keep_alive(true);
   if (!token_.empty()) req.set(http::field::authorization, "Bearer " + token_);
+  if (from > 0) req.set(http::field::range, "bytes=" + std::to_string(from) + "-");
   boost::system::error_code ec;
   {
     step s(*this);
@@ -249,7 +296,26 @@ std::uint64_t http_client::download(const std::string& path,
     throw http_failure(0, 0, "GET " + path + ": " + describe(ec));
   }
   const unsigned status = parser.get().result_int();
-  const auto length = parser.content_length().value_or(0);
+  // Where this body starts in the file, and how many of its first bytes were seen before
+  // (a server that ignores Range sends the whole file again: the known part is skipped).
+  std::uint64_t skip = 0;
+  if (status == 200) {
+    const auto length = parser.content_length().value_or(0);
+    if (size && *size != length) {
+      disconnect();
+      throw http_failure(status, 0, "GET " + path + ": the file changed size between tries");
+    }
+    size = length;
+    skip = from;
+  } else if (status == 206) {
+    std::uint64_t first = 0, total = 0;
+    if (!parse_content_range(parser.get()[http::field::content_range], first, total) || first != from ||
+        (size && *size != total)) {
+      disconnect();
+      throw http_failure(status, 0, "GET " + path + ": the server resumed at the wrong place");
+    }
+    size = total;
+  }
   std::string error_body;
   std::vector<unsigned char> chunk(256 * 1024);
   while (!parser.is_done()) {
@@ -264,16 +330,19 @@ std::uint64_t http_client::download(const std::string& path,
       disconnect();
       throw http_failure(0, 0, "GET " + path + ": the download ended early (" + describe(ec) + ")");
     }
-    const std::size_t n = chunk.size() - parser.get().body().size;
-    if (status == 200) {
-      sink({chunk.data(), n});
-    } else {
-      error_body.append(reinterpret_cast<const char*>(chunk.data()), n);
+    std::span<const unsigned char> got(chunk.data(), chunk.size() - parser.get().body().size);
+    if (status / 100 != 2) {
+      error_body.append(reinterpret_cast<const char*>(got.data()), got.size());
+      continue;
     }
+    const auto known = std::min<std::uint64_t>(skip, got.size());
+    skip -= known;
+    got = got.subspan(known);
+    if (!got.empty()) sink(got);
+    from += got.size();
   }
   if (!parser.get().keep_alive()) disconnect();
-  if (status != 200) fail_from_body(status, error_body);
-  return length;
+  if (status / 100 != 2) fail_from_body(status, error_body);
 }
 
 }  // namespace jetstrand::cli

@@ -51,10 +51,18 @@ class http_client {
   boost::json::value call(boost::beast::http::verb method, const std::string& path,
                           const std::string& body = {});
 
-  // GET path, streaming the body to `sink`; returns the Content-Length. Throws
-  // http_failure (status 0 when the body ended short: the connection was cut).
+  // Told before a cut download is asked again: from which byte, which try (1-based), why.
+  using resume_notice = std::function<void(std::uint64_t from, int attempt, const std::string& why)>;
+
+  // GET path, streaming the body to `sink`; returns the file's size. A download cut by the
+  // network (connection lost, reset, a step timed out) is asked again on a new connection
+  // with `Range: bytes=N-` from the first byte not yet received, up to `retries` times
+  // (waiting 0.2 s, 0.4 s, ... between tries): `sink` sees every byte exactly once, in
+  // order. An answer from the server (an error status such as 409 after a stop) is not
+  // retried. Throws http_failure (status 0 when the network failed every try).
   std::uint64_t download(const std::string& path,
-                         const std::function<void(std::span<const unsigned char>)>& sink);
+                         const std::function<void(std::span<const unsigned char>)>& sink,
+                         int retries = 0, const resume_notice& on_resume = {});
 
   void interrupt() noexcept;
   bool interrupted() const noexcept { return interrupted_; }
@@ -72,6 +80,12 @@ class http_client {
     return f(socket_);
   }
   [[noreturn]] void fail_from_body(unsigned status, const std::string& body);
+  // One GET of path from byte `from` on (a Range request when from > 0); `size` is the
+  // file's size once a header said it. Returns when the body is complete.
+  void download_once(const std::string& path, std::uint64_t& from, std::optional<std::uint64_t>& size,
+                     const std::function<void(std::span<const unsigned char>)>& sink);
+  // Sleeps `d` unless interrupted first (then returns at once).
+  void pause(std::chrono::milliseconds d);
   // "timed out after N s" for a step that ran out of time, else the error's own message.
   std::string describe(const boost::system::error_code& ec) const;
   // A blocking step (a send, a receive) has `timeout_` to make progress: until it ends, the

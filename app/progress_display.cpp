@@ -93,6 +93,12 @@ void progress_display::file_done(const std::string& file, std::uint64_t size) {
                r > 0 ? (", " + human_rate(r)).c_str() : "");
 }
 
+void progress_display::note(const std::string& text) {
+  if (terminal_ && drawn_) std::fprintf(stderr, "\r\033[K");
+  drawn_ = false;
+  std::fprintf(stderr, "%s\n", text.c_str());
+}
+
 void progress_display::finish() {
   if (terminal_ && drawn_) std::fprintf(stderr, "\n");
   drawn_ = false;

@@ -19,6 +19,8 @@ class progress_display {
   void advance(const std::string& file, std::uint64_t bytes);
   void file_done(const std::string& file, std::uint64_t size);
   void finish();  // ends the bar's line
+  // A line of its own (a resumed download, say); on a terminal the bar is redrawn below it.
+  void note(const std::string& text);
 
   // The line drawn for a terminal `columns` wide (never more than columns - 1 characters,
   // so no terminal wraps it); exposed for tests.
