@@ -8,6 +8,7 @@
 #include "signal_watch.hpp"
 
 #include "jetstrand/backup/directory_sink.hpp"
+#include "jetstrand/backup/repository.hpp"
 #include "jetstrand/crc32c.hpp"
 #include "jetstrand/error.hpp"
 #include "jetstrand/names.hpp"
@@ -25,14 +26,17 @@ namespace jetstrand::cli {
 namespace http = boost::beast::http;
 using namespace jetstrand::backup;
 
-const char* const backup_usage = R"(usage: jetstrand backup --out DIR [options]
+const char* const backup_usage = R"(usage: jetstrand backup (--out DIR | --repo LOCATION) [options]
 
 Backs up an instance of a running server over HTTP (the streaming backup: begin,
-attach-info, every database file, log-info, every log, end) into DIR: the files, then
-manifest.json with the size and CRC32C of each. DIR must not exist or be empty.
+attach-info, every database file, log-info, every log, end) into a backup set: the files,
+then manifest.json with the size and CRC32C of each.
 
 options:
-  --out DIR           where the backup set goes (required)
+  --out DIR           the backup set goes into DIR, which must not exist or be empty
+  --repo LOCATION     the backup set goes into a new folder inside LOCATION, named after
+                      the time it began (UTC) and its kind: 20261128T051900Z-full or
+                      ...-incr (see `jetstrand list`, `prune`, `restore --repo`)
   --url URL           the server (default: http://127.0.0.1:8642); https://HOST:PORT
                       for a server run with --tls-cert
   --cacert FILE       with https: trust only the CA certificates in this PEM file
@@ -62,6 +66,8 @@ struct backup_config {
   std::string url = "http://127.0.0.1:8642";
   std::string instance = "default";
   std::filesystem::path out;
+  std::filesystem::path repo;  // with --repo; `out` is then the new set inside it
+  std::string created = utc_timestamp_now();  // when the run began: the manifest's time and the set's name
   bool incremental = false;
   bool truncate_logs = false;
   std::uint64_t max_rate = 0;  // 0: unlimited
@@ -76,6 +82,7 @@ backup_config parse(args& a) {
   if (auto v = a.value("--url")) c.url = *v;
   if (auto v = a.value("--instance")) c.instance = *v;
   if (auto v = a.value("--out")) c.out = *v;
+  if (auto v = a.value("--repo")) c.repo = *v;
   if (auto v = a.value("--cacert")) c.cacert = *v;
   c.incremental = a.flag("--incremental");
   c.truncate_logs = a.flag("--truncate-logs");
@@ -107,7 +114,19 @@ backup_config parse(args& a) {
     c.retries = n;
   }
   a.expect_empty();
-  if (c.out.empty()) throw usage_error("--out DIR is required");
+  if (c.out.empty() == c.repo.empty()) throw usage_error("give one of --out DIR or --repo LOCATION");
+  if (!c.repo.empty()) {
+    boost::system::error_code ec;
+    std::vector<std::string> names;
+    for (const auto& s : list_folder_repository(c.repo, ec)) names.push_back(s.name);
+    if (ec) throw usage_error("--repo " + c.repo.string() + ": not a folder");
+    std::error_code sec;
+    for (auto it = std::filesystem::directory_iterator(c.repo, sec); !sec && it != std::filesystem::directory_iterator();
+         it.increment(sec)) {
+      names.push_back(it->path().filename().string());  // any folder there, set or not
+    }
+    c.out = c.repo / next_set_name(c.created, c.incremental ? set_kind::incremental : set_kind::full, names);
+  }
   if (!is_valid_name(c.instance)) throw usage_error("--instance " + c.instance + ": use [A-Za-z0-9_-]{1,64}");
   return c;
 }
@@ -135,7 +154,7 @@ class backup_run {
       : config_(c), sink_(sink), client_(c.url, c.token, c.timeout, c.cacert), base_("/v1/instances/" + c.instance + "/backup") {
     manifest_.instance = c.instance;
     manifest_.kind = c.incremental ? set_kind::incremental : set_kind::full;
-    manifest_.created = utc_timestamp_now();
+    manifest_.created = c.created;
   }
 
   http_client& client() { return client_; }
@@ -260,7 +279,7 @@ int backup_command(std::span<char*> argv) {
       return 1;
     }
   }
-  directory_sink sink(config.out);
+  directory_sink sink(config.out, config.instance);
   backup_run run(config, sink);
   signals.on_signal([&run] { run.client().interrupt(); });
   try {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace jetstrand::cli {
@@ -48,6 +49,14 @@ class args {
       }
     }
     return std::nullopt;
+  }
+
+  // What is left that is not an option (call after taking the options); fails on an option.
+  std::vector<std::string> positional() {
+    for (const auto& r : rest_) {
+      if (r.starts_with("-")) throw usage_error("unknown option '" + r + "'");
+    }
+    return std::exchange(rest_, {});
   }
 
   // Fails on anything not consumed.

@@ -15,9 +15,12 @@ const char* const usage = R"(usage: jetstrand <command> [options]
 
 commands:
   serve     run the engine and its HTTP control endpoint
-  backup    back up an instance of a running server into a directory (a backup set)
+  backup    back up an instance of a running server into a backup set (a folder, or a new
+            set in a repository)
   restore   restore an instance from backup sets into a data directory
   verify    check backup sets offline
+  list      list the backup sets in a repository (a folder of sets)
+  prune     delete old backup sets from a repository, keeping the newest full chains
 
 options:
   -h, --help      this text
@@ -49,6 +52,8 @@ int main(int argc, char** argv) {
     if (command == "backup") return jetstrand::cli::backup_command(rest);
     if (command == "restore") return jetstrand::cli::restore_command(rest);
     if (command == "verify") return jetstrand::cli::verify_command(rest);
+    if (command == "list") return jetstrand::cli::list_command(rest);
+    if (command == "prune") return jetstrand::cli::prune_command(rest);
     std::cerr << "jetstrand: unknown command '" << command << "'\n\n" << usage;
     return 2;
   } catch (const jetstrand::cli::usage_error& e) {

@@ -3,6 +3,7 @@
 #include "cli_args.hpp"
 #include "human_units.hpp"
 
+#include "jetstrand/backup/repository.hpp"
 #include "jetstrand/backup/restore.hpp"
 #include "jetstrand/backup/verify.hpp"
 #include "jetstrand/error.hpp"
@@ -15,7 +16,7 @@
 namespace jetstrand::cli {
 using namespace jetstrand::backup;
 
-const char* const restore_usage = R"(usage: jetstrand restore --from SET [--from SET ...] --data DIR [options]
+const char* const restore_usage = R"(usage: jetstrand restore (--from SET [--from SET ...] | --repo LOCATION) --data DIR [options]
 
 Restores an instance from a backup set (a full set, then any incrementals taken after it,
 in order) into DIR/<instance>, replays its logs and verifies every database. The sets are
@@ -24,8 +25,12 @@ not exist in DIR yet. Then `jetstrand serve --data DIR` serves it.
 
 options:
   --from SET         a backup set directory (repeat: full first, then incrementals)
+  --repo LOCATION    restore the newest complete chain in a repository: the newest
+                     complete full set and the complete incrementals after it
   --data DIR         the data directory to restore into (created if needed)
-  --instance NAME    restore under this name (default: the name in the manifest)
+  --instance NAME    with --from: restore under this name (default: the name in the
+                     manifest); with --repo: whose chain, when the repository holds
+                     backups of several instances
   -h, --help         this text
 
 Exit status: 0 restored, 1 refused or failed (the reason and its JET code are printed).
@@ -89,6 +94,48 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+// --repo: the newest complete chain of the repository's instance (or of --instance).
+bool chain_from_repository(const std::filesystem::path& location, restore_options& o) {
+  boost::system::error_code ec;
+  const auto sets = list_folder_repository(location, ec);
+  if (ec || sets.empty()) {
+    std::cerr << "jetstrand restore: " << location.string() << " holds no backup sets\n";
+    return false;
+  }
+  std::vector<std::string> instances;
+  for (const auto& s : sets) {
+    if (s.complete && std::find(instances.begin(), instances.end(), s.instance) == instances.end()) {
+      instances.push_back(s.instance);
+    }
+  }
+  std::string instance = o.instance;
+  if (instance.empty()) {
+    if (instances.size() > 1) {
+      std::cerr << "jetstrand restore: " << location.string() << " holds backups of several instances (";
+      for (std::size_t i = 0; i < instances.size(); ++i) std::cerr << (i ? ", " : "") << instances[i];
+      std::cerr << "): say which with --instance NAME\n";
+      return false;
+    }
+    if (!instances.empty()) instance = instances.front();
+  }
+  std::vector<std::string> skipped;
+  const auto chain = newest_chain(sets, instance, &skipped);
+  if (chain.empty()) {
+    std::cerr << "jetstrand restore: " << location.string() << " holds no complete full backup"
+              << (instance.empty() ? "" : " of instance '" + instance + "'") << " (see `jetstrand list "
+              << location.string() << "`)\n";
+    return false;
+  }
+  for (const auto& name : skipped) {
+    std::cerr << "warning: " << name << " is left out: its logs do not join the sets before it\n";
+  }
+  std::cout << "restoring " << chain.front().name;
+  if (chain.size() > 1) std::cout << " and " << plural(chain.size() - 1, "incremental", "incrementals");
+  std::cout << " from " << location.string() << "\n";
+  for (const auto& s : chain) o.sets.push_back(location / s.name);
+  return true;
+}
+
 }  // namespace
 
 int restore_command(std::span<char*> argv) {
@@ -99,11 +146,13 @@ int restore_command(std::span<char*> argv) {
   }
   restore_options o;
   while (auto v = a.value("--from")) o.sets.emplace_back(*v);
+  auto repo = a.value("--repo");
   if (auto v = a.value("--data")) o.data_dir = *v;
   if (auto v = a.value("--instance")) o.instance = *v;
   a.expect_empty();
-  if (o.sets.empty()) throw usage_error("--from SET is required");
+  if (o.sets.empty() == !repo) throw usage_error("give --from SET (one or more) or --repo LOCATION");
   if (o.data_dir.empty()) throw usage_error("--data DIR is required");
+  if (repo && !chain_from_repository(*repo, o)) return 1;
 
   if (report_missing_sets("restore", o.sets)) return 1;
   restore_report r;

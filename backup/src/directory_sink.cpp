@@ -20,7 +20,14 @@ namespace {
 error_code from_std(const std::error_code& e) { return {e.value(), boost::system::system_category()}; }
 }  // namespace
 
-directory_sink::directory_sink(fs::path dir) : dir_(std::move(dir)) {}
+directory_sink::directory_sink(fs::path dir, std::string instance) : dir_(std::move(dir)), instance_(std::move(instance)) {}
+
+std::string directory_sink::marker_text(std::string_view first_line) const {
+  std::string text(first_line);
+  text += "\n";
+  if (!instance_.empty()) text += "instance: " + instance_ + "\n";
+  return text;
+}
 
 directory_sink::~directory_sink() {
   if (fd_ >= 0) ::close(fd_);
@@ -32,7 +39,7 @@ error_code directory_sink::start() {
   fs::create_directories(dir_ / "databases", sec);
   if (!sec) fs::create_directories(dir_ / "logs", sec);
   if (sec) return from_std(sec);
-  return write_file_atomically(dir_ / incomplete_marker_name, "backup in progress\n");
+  return write_file_atomically(dir_ / incomplete_marker_name, marker_text("backup in progress"));
 }
 
 error_code directory_sink::begin_file(const manifest_file& f) {
@@ -78,9 +85,7 @@ void directory_sink::abandon(std::string_view reason) noexcept {
   }
   // The marker is durable since start(); the reason added here is for people, so it is
   // not synced (an abandon must not wait on the disk).
-  std::string text = "backup did not complete: ";
-  text.append(reason);
-  text += "\n";
+  std::string text = marker_text("backup did not complete: " + std::string(reason));
   io::posix::unique_fd fd;
   if (!io::posix::open(dir_ / incomplete_marker_name, O_WRONLY | O_TRUNC, fd)) {
     (void)write_all(fd.get(), text.data(), text.size());  // best effort: abandon cannot fail

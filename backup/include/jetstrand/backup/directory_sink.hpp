@@ -9,12 +9,16 @@
 #include "jetstrand/backup/backup_sink.hpp"
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 namespace jetstrand::backup {
 
 class directory_sink final : public backup_sink {
  public:
-  explicit directory_sink(std::filesystem::path dir);
+  // `instance`, when given, is written into the INCOMPLETE marker ("instance: NAME"), so a
+  // listing can tell whose an unfinished set is.
+  explicit directory_sink(std::filesystem::path dir, std::string instance = {});
   ~directory_sink() override;
   directory_sink(const directory_sink&) = delete;
   directory_sink& operator=(const directory_sink&) = delete;
@@ -29,7 +33,10 @@ class directory_sink final : public backup_sink {
   const std::filesystem::path& directory() const noexcept { return dir_; }
 
  private:
+  std::string marker_text(std::string_view first_line) const;
+
   std::filesystem::path dir_;
+  std::string instance_;
   int fd_ = -1;  // the file being written
 };
 
