@@ -7,8 +7,7 @@
 #include "human_units.hpp"
 #include "signal_watch.hpp"
 
-#include "jetstrand/backup/directory_sink.hpp"
-#include "jetstrand/backup/repository.hpp"
+#include "backup_target.hpp"
 #include "jetstrand/crc32c.hpp"
 #include "jetstrand/error.hpp"
 #include "jetstrand/names.hpp"
@@ -21,22 +20,25 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 namespace jetstrand::cli {
 namespace http = boost::beast::http;
 using namespace jetstrand::backup;
 
-const char* const backup_usage = R"(usage: jetstrand backup (--out DIR | --repo LOCATION) [options]
+const char* const backup_usage = R"(usage: jetstrand backup (--out SET | --repo LOCATION) [options]
 
 Backs up an instance of a running server over HTTP (the streaming backup: begin,
 attach-info, every database file, log-info, every log, end) into a backup set: the files,
 then manifest.json with the size and CRC32C of each.
 
 options:
-  --out DIR           the backup set goes into DIR, which must not exist or be empty
-  --repo LOCATION     the backup set goes into a new folder inside LOCATION, named after
-                      the time it began (UTC) and its kind: 20261128T051900Z-full or
-                      ...-incr (see `jetstrand list`, `prune`, `restore --repo`)
+  --out SET           the backup set goes into SET: a folder that must not exist or be
+                      empty, or s3://BUCKET/PREFIX with no objects under it
+  --repo LOCATION     the backup set goes into a new set inside LOCATION (a folder or
+                      s3://BUCKET/PREFIX), named after the time it began (UTC) and its
+                      kind: 20261128T051900Z-full or ...-incr (see `jetstrand list`,
+                      `prune`, `restore --repo`)
   --url URL           the server (default: http://127.0.0.1:8642); https://HOST:PORT
                       for a server run with --tls-cert
   --cacert FILE       with https: trust only the CA certificates in this PEM file
@@ -53,9 +55,14 @@ options:
                       (HTTP Range) up to N times while the backup is open (default: 3)
   -h, --help          this text
 
-Nothing is created at DIR until the server has accepted the begin. Progress goes to
+S3-compatible stores (AWS S3, MinIO, Ceph RGW, ...): credentials from AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), the region from AWS_REGION (default
+us-east-1), another store's address from AWS_ENDPOINT_URL (path-style requests). Files
+larger than 8 MiB go up as multipart uploads, 8 MiB in memory at a time.
+
+Nothing is created at the target until the server has accepted the begin. Progress goes to
 stderr. If the backup does not complete (Ctrl-C, a stop on the server, an error), it is
-ended with abort on the server and DIR keeps a file INCOMPLETE saying why; `jetstrand
+ended with abort on the server and the set keeps INCOMPLETE saying why; `jetstrand
 verify` and `jetstrand restore` refuse such a set. Ctrl-C ends it within a second.
 Exit status: 0 completed, 1 failed or stopped, 130 interrupted.
 )";
@@ -65,8 +72,8 @@ namespace {
 struct backup_config {
   std::string url = "http://127.0.0.1:8642";
   std::string instance = "default";
-  std::filesystem::path out;
-  std::filesystem::path repo;  // with --repo; `out` is then the new set inside it
+  std::string out;   // --out: a folder or s3://BUCKET/PREFIX
+  std::string repo;  // --repo: the same, for a new set inside it
   std::string created = utc_timestamp_now();  // when the run began: the manifest's time and the set's name
   bool incremental = false;
   bool truncate_logs = false;
@@ -114,19 +121,7 @@ backup_config parse(args& a) {
     c.retries = n;
   }
   a.expect_empty();
-  if (c.out.empty() == c.repo.empty()) throw usage_error("give one of --out DIR or --repo LOCATION");
-  if (!c.repo.empty()) {
-    boost::system::error_code ec;
-    std::vector<std::string> names;
-    for (const auto& s : list_folder_repository(c.repo, ec)) names.push_back(s.name);
-    if (ec) throw usage_error("--repo " + c.repo.string() + ": not a folder");
-    std::error_code sec;
-    for (auto it = std::filesystem::directory_iterator(c.repo, sec); !sec && it != std::filesystem::directory_iterator();
-         it.increment(sec)) {
-      names.push_back(it->path().filename().string());  // any folder there, set or not
-    }
-    c.out = c.repo / next_set_name(c.created, c.incremental ? set_kind::incremental : set_kind::full, names);
-  }
+  if (c.out.empty() == c.repo.empty()) throw usage_error("give one of --out DIR or --repo LOCATION (a folder or s3://BUCKET/PREFIX)");
   if (!is_valid_name(c.instance)) throw usage_error("--instance " + c.instance + ": use [A-Za-z0-9_-]{1,64}");
   return c;
 }
@@ -150,8 +145,8 @@ std::vector<std::string> names_of(const boost::json::value& v) {
 
 class backup_run {
  public:
-  backup_run(const backup_config& c, directory_sink& sink)
-      : config_(c), sink_(sink), client_(c.url, c.token, c.timeout, c.cacert), base_("/v1/instances/" + c.instance + "/backup") {
+  backup_run(const backup_config& c, backup_target& target)
+      : config_(c), target_(target), sink_(target.sink()), client_(c.url, c.token, c.timeout, c.cacert), base_("/v1/instances/" + c.instance + "/backup") {
     manifest_.instance = c.instance;
     manifest_.kind = c.incremental ? set_kind::incremental : set_kind::full;
     manifest_.created = c.created;
@@ -177,10 +172,7 @@ class backup_run {
       throw;
     }
     // Only now, with the backup open on the server, does the set appear at the target.
-    if (auto ec = sink_.start()) {
-      throw std::runtime_error("cannot use " + config_.out.string() + ": " +
-                               (ec == jet_errc::invalid_parameter ? "it exists and is not empty" : ec.message()));
-    }
+    if (auto ec = sink_.start()) throw std::runtime_error("cannot use " + target_.where() + ": " + target_.describe(ec));
     set_started_ = true;
     progress_.set_total(total_from_status(status));
     if (!config_.incremental) {
@@ -232,11 +224,11 @@ class backup_run {
  private:
   void copy(const std::string& name, backup_file_kind kind) {
     manifest_file f{name, kind, 0, 0};
-    if (auto ec = sink_.begin_file(f)) throw std::runtime_error("cannot write " + name + ": " + ec.message());
+    if (auto ec = sink_.begin_file(f)) throw std::runtime_error("cannot write " + name + ": " + target_.describe(ec));
     std::uint64_t got = 0;
     auto length = client_.download(base_ + "/files/" + name, [&](std::span<const unsigned char> bytes) {
       f.crc32c = crc32c(bytes.data(), bytes.size(), f.crc32c);
-      if (auto ec = sink_.write(bytes)) throw std::runtime_error("cannot write " + name + ": " + ec.message());
+      if (auto ec = sink_.write(bytes)) throw std::runtime_error("cannot write " + name + ": " + target_.describe(ec));
       got += bytes.size();
       progress_.advance(name, bytes.size());
     }, config_.retries, [&](std::uint64_t from, int attempt, const std::string& why) {
@@ -245,13 +237,14 @@ class backup_run {
     });
     if (got != length) throw std::runtime_error(name + ": got " + std::to_string(got) + " of " + std::to_string(length) + " bytes");
     f.size = got;
-    if (auto ec = sink_.end_file(f)) throw std::runtime_error("cannot write " + name + ": " + ec.message());
+    if (auto ec = sink_.end_file(f)) throw std::runtime_error("cannot write " + name + ": " + target_.describe(ec));
     manifest_.files.push_back(f);
     progress_.file_done(name, got);
   }
 
   const backup_config& config_;
-  directory_sink& sink_;
+  backup_target& target_;
+  backup_sink& sink_;
   http_client client_;
   std::string base_;
   backup_manifest manifest_;
@@ -270,35 +263,39 @@ int backup_command(std::span<char*> argv) {
   }
   auto config = parse(a);
   signal_watch signals;  // Ctrl-C and SIGTERM interrupt the transfer instead of killing us
-  {
-    // Refused before the server is asked anything; nothing is created here yet.
-    std::error_code sec;
-    if (std::filesystem::exists(config.out, sec) && !std::filesystem::is_empty(config.out, sec)) {
-      std::cerr << "jetstrand backup: cannot use " << config.out.string()
-                << ": it exists and is not empty (a backup set needs a new or empty directory)\n";
-      return 1;
-    }
+  std::optional<backup_target> target;
+  try {
+    // Refused before the server is asked anything; nothing is created there yet.
+    target.emplace(config.out, config.repo, config.created,
+                   config.incremental ? set_kind::incremental : set_kind::full, config.instance);
+  } catch (const usage_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::cerr << "jetstrand backup: " << e.what() << "\n";
+    return 1;
   }
-  directory_sink sink(config.out, config.instance);
-  backup_run run(config, sink);
-  signals.on_signal([&run] { run.client().interrupt(); });
+  backup_run run(config, *target);
+  signals.on_signal([&run, &target] {
+    run.client().interrupt();
+    target->interrupt();
+  });
   try {
     run.run();
-    if (auto ec = sink.commit(run.manifest())) {
-      throw std::runtime_error("cannot finish the set in " + config.out.string() + ": " + ec.message());
+    if (auto ec = target->sink().commit(run.manifest())) {
+      throw std::runtime_error("cannot finish the set in " + target->where() + ": " + target->describe(ec));
     }
   } catch (const std::exception& e) {
     std::string reason = signals.received() ? "interrupted by " + signals.name() : std::string(e.what());
     reason = run.abort_on_server(reason);
     std::cerr << "jetstrand backup: the backup did not complete: " << reason << "\n";
     if (run.set_started()) {
-      sink.abandon(reason);
-      std::cerr << "  " << config.out.string() << " is marked INCOMPLETE\n";
+      target->sink().abandon(reason);
+      std::cerr << "  " << target->where() << " is marked INCOMPLETE\n";
     }
     return signals.received() ? 130 : 1;
   }
   const auto& m = run.manifest();
-  std::cout << "backup completed: " << config.out.string() << " (" << to_string(m.kind) << ", "
+  std::cout << "backup completed: " << target->where() << " (" << to_string(m.kind) << ", "
             << m.files.size() << (m.files.size() == 1 ? " file, " : " files, ") << human_bytes(m.total_bytes())
             << ", logs " << storage_log_name(m.generation_low) << " to "
             << storage_log_name(std::max(m.generation_low, m.generation_high - 1)) << ")\n";

@@ -3,6 +3,7 @@
 #include "backup_command.hpp"
 #include "cli_args.hpp"
 #include "human_units.hpp"
+#include "set_locations.hpp"
 
 #include "jetstrand/backup/repository.hpp"
 #include "jetstrand/error.hpp"
@@ -17,8 +18,8 @@ using namespace jetstrand::backup;
 
 const char* const list_usage = R"(usage: jetstrand list LOCATION [--json]
 
-Lists the backup sets in LOCATION (a folder that `jetstrand backup --repo LOCATION`
-writes to), oldest first: name, instance, full or incremental, when it began (UTC), size,
+Lists the backup sets in LOCATION (a folder or s3://BUCKET/PREFIX that `jetstrand backup
+--repo LOCATION` writes to), oldest first: name, instance, full or incremental, when it began (UTC), size,
 the log generations it holds, and whether it is complete. An incomplete set (interrupted,
 or still being written) is never used by restore.
 
@@ -30,7 +31,7 @@ options:
 
 const char* const prune_usage = R"(usage: jetstrand prune LOCATION --keep N [--dry-run]
 
-Deletes old backup sets from LOCATION: for each instance, every set older than its N
+Deletes old backup sets from LOCATION (a folder or s3://BUCKET/PREFIX): for each instance, every set older than its N
 newest complete full sets (their older chains, incomplete sets and incrementals without a
 full). A kept full set's incrementals, and anything newer, stay. An instance with N full
 sets or fewer loses nothing.
@@ -50,16 +51,6 @@ std::string log_span(const set_summary& s) {
   return text;
 }
 
-std::vector<set_summary> list_or_explain(const std::filesystem::path& location) {
-  boost::system::error_code ec;
-  auto sets = list_folder_repository(location, ec);
-  if (ec) {
-    throw std::runtime_error("cannot list " + location.string() + ": " +
-                             (ec.category() == jet_category() ? "it is not a folder" : ec.message()));
-  }
-  return sets;
-}
-
 std::string location_argument(args& a, const char* command) {
   auto rest = a.positional();
   if (rest.empty()) throw usage_error(std::string("which location? (jetstrand ") + command + " LOCATION)");
@@ -76,8 +67,9 @@ int list_command(std::span<char*> argv) {
     return 0;
   }
   const bool as_json = a.flag("--json");
-  const std::filesystem::path location = location_argument(a, "list");
-  auto sets = list_or_explain(location);
+  const std::string location = location_argument(a, "list");
+  set_locations places;
+  auto sets = places.list(location);
   if (as_json) {
     boost::json::array out;
     for (const auto& s : sets) {
@@ -94,7 +86,7 @@ int list_command(std::span<char*> argv) {
     return 0;
   }
   if (sets.empty()) {
-    std::cout << "no backup sets in " << location.string() << "\n";
+    std::cout << "no backup sets in " << location << "\n";
     return 0;
   }
   std::printf("%-26s %-16s %-12s %-20s %10s  %-17s %s\n", "NAME", "INSTANCE", "KIND", "TIME (UTC)", "SIZE", "LOGS",
@@ -124,12 +116,13 @@ int prune_command(std::span<char*> argv) {
   if (keep < 1 || keep > 1'000'000 || keep_text->find_first_not_of("0123456789") != std::string::npos) {
     throw usage_error("--keep " + *keep_text + ": expected a number, 1 or more");
   }
-  const std::filesystem::path location = location_argument(a, "prune");
-  auto sets = list_or_explain(location);
+  const std::string location = location_argument(a, "prune");
+  set_locations places;
+  auto sets = places.list(location);
   auto doomed = prune_plan(sets, keep);
   if (doomed.empty()) {
     std::cout << "nothing to delete: every instance has " << keep << " full chain" << (keep == 1 ? "" : "s")
-              << " or fewer in " << location.string() << "\n";
+              << " or fewer in " << location << "\n";
     return 0;
   }
   std::uint64_t freed = 0;
@@ -141,10 +134,7 @@ int prune_command(std::span<char*> argv) {
       std::cout << "would delete " << name << "\n";
       continue;
     }
-    if (auto ec = delete_folder_set(location / name)) {
-      std::cerr << "jetstrand prune: cannot delete " << (location / name).string() << ": " << ec.message() << "\n";
-      return 1;
-    }
+    places.remove(location, name);
     std::cout << "deleted " << name << "\n";
   }
   std::cout << (dry_run ? "would free " : "freed ") << human_bytes(freed) << " (" << doomed.size() << " set"

@@ -2,6 +2,8 @@
 #include "backup_command.hpp"
 #include "cli_args.hpp"
 #include "human_units.hpp"
+#include "s3/s3_location.hpp"
+#include "set_locations.hpp"
 
 #include "jetstrand/backup/repository.hpp"
 #include "jetstrand/backup/restore.hpp"
@@ -24,8 +26,10 @@ verified first; if anything is missing or damaged, nothing is written. The insta
 not exist in DIR yet. Then `jetstrand serve --data DIR` serves it.
 
 options:
-  --from SET         a backup set directory (repeat: full first, then incrementals)
-  --repo LOCATION    restore the newest complete chain in a repository: the newest
+  --from SET         a backup set: a folder or s3://BUCKET/PREFIX (repeat: full first,
+                     then incrementals)
+  --repo LOCATION    restore the newest complete chain in a repository (a folder or
+                     s3://BUCKET/PREFIX): the newest
                      complete full set and the complete incrementals after it
   --data DIR         the data directory to restore into (created if needed)
   --instance NAME    with --from: restore under this name (default: the name in the
@@ -38,7 +42,7 @@ Exit status: 0 restored, 1 refused or failed (the reason and its JET code are pr
 
 const char* const verify_usage = R"(usage: jetstrand verify SET [SET ...]
 
-Checks backup sets offline: the manifest, every file's size and CRC32C, every database
+Checks backup sets (folders, or s3://BUCKET/PREFIX: copied to a scratch folder first): the manifest, every file's size and CRC32C, every database
 page (checksum, page number, tree), every log record, and that the logs cover the range
 the databases need. Several sets are checked as a chain: a full set, then incrementals.
 
@@ -70,6 +74,7 @@ std::vector<std::string> positional(std::span<char*> argv) {
 // A set named on the command line that is not there: said plainly, before anything else.
 bool report_missing_sets(const char* command, const std::vector<std::filesystem::path>& sets) {
   for (const auto& set : sets) {
+    if (s3::is_s3(set.string())) continue;
     std::error_code ec;
     if (!std::filesystem::exists(set, ec)) {
       std::cerr << "jetstrand " << command << ": " << set.string() << " does not exist\n";
@@ -95,11 +100,10 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 }
 
 // --repo: the newest complete chain of the repository's instance (or of --instance).
-bool chain_from_repository(const std::filesystem::path& location, restore_options& o) {
-  boost::system::error_code ec;
-  const auto sets = list_folder_repository(location, ec);
-  if (ec || sets.empty()) {
-    std::cerr << "jetstrand restore: " << location.string() << " holds no backup sets\n";
+bool chain_from_repository(set_locations& places, const std::string& location, restore_options& o) {
+  const auto sets = places.list(location);
+  if (sets.empty()) {
+    std::cerr << "jetstrand restore: " << location << " holds no backup sets\n";
     return false;
   }
   std::vector<std::string> instances;
@@ -111,7 +115,7 @@ bool chain_from_repository(const std::filesystem::path& location, restore_option
   std::string instance = o.instance;
   if (instance.empty()) {
     if (instances.size() > 1) {
-      std::cerr << "jetstrand restore: " << location.string() << " holds backups of several instances (";
+      std::cerr << "jetstrand restore: " << location << " holds backups of several instances (";
       for (std::size_t i = 0; i < instances.size(); ++i) std::cerr << (i ? ", " : "") << instances[i];
       std::cerr << "): say which with --instance NAME\n";
       return false;
@@ -121,9 +125,9 @@ bool chain_from_repository(const std::filesystem::path& location, restore_option
   std::vector<std::string> skipped;
   const auto chain = newest_chain(sets, instance, &skipped);
   if (chain.empty()) {
-    std::cerr << "jetstrand restore: " << location.string() << " holds no complete full backup"
+    std::cerr << "jetstrand restore: " << location << " holds no complete full backup"
               << (instance.empty() ? "" : " of instance '" + instance + "'") << " (see `jetstrand list "
-              << location.string() << "`)\n";
+              << location << "`)\n";
     return false;
   }
   for (const auto& name : skipped) {
@@ -131,8 +135,8 @@ bool chain_from_repository(const std::filesystem::path& location, restore_option
   }
   std::cout << "restoring " << chain.front().name;
   if (chain.size() > 1) std::cout << " and " << plural(chain.size() - 1, "incremental", "incrementals");
-  std::cout << " from " << location.string() << "\n";
-  for (const auto& s : chain) o.sets.push_back(location / s.name);
+  std::cout << " from " << location << "\n";
+  for (const auto& s : chain) o.sets.push_back(set_locations::child(location, s.name));
   return true;
 }
 
@@ -152,9 +156,11 @@ int restore_command(std::span<char*> argv) {
   a.expect_empty();
   if (o.sets.empty() == !repo) throw usage_error("give --from SET (one or more) or --repo LOCATION");
   if (o.data_dir.empty()) throw usage_error("--data DIR is required");
-  if (repo && !chain_from_repository(*repo, o)) return 1;
+  set_locations places;
+  if (repo && !chain_from_repository(places, *repo, o)) return 1;
 
   if (report_missing_sets("restore", o.sets)) return 1;
+  for (auto& set : o.sets) set = places.local(set.string());  // a set in S3: a local copy
   restore_report r;
   if (auto ec = restore_backup(o, r)) {
     std::cerr << "jetstrand restore: refused (" << describe(ec) << "): "
@@ -180,6 +186,8 @@ int verify_command(std::span<char*> argv) {
   for (const auto& s : positional(argv)) sets.emplace_back(s);
   if (sets.empty()) throw usage_error("which backup set? (jetstrand verify SET)");
   if (report_missing_sets("verify", sets)) return 1;
+  set_locations places;
+  for (auto& set : sets) set = places.local(set.string());  // a set in S3: a local copy
   verify_report r;
   auto ec = sets.size() == 1 ? verify_backup_set(sets.front(), r) : verify_backup_chain(sets, r);
   if (ec) {

@@ -3,7 +3,8 @@
 # Idempotent: a second run only rebuilds what changed.
 #
 #   scripts/setup.sh [--build-dir DIR] [--sanitize address,undefined|thread] [--target T]... [--tests]
-# (--tests: also what the tests need, Chromium for the dashboard's browser test.)
+# (--tests: also what the tests need: Chromium for the dashboard's browser test, s3rver for
+# the S3 tests.)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,12 +24,16 @@ while [ $# -gt 0 ]; do
 done
 
 # Boost 1.81 components we use (not libboost1.81-all-dev: it drags in MPI and Python and
-# still lacks json and url), liburing, the toolchain, and curl for the black-box checks.
+# still lacks json and url), liburing, OpenSSL (TLS), libcurl (S3-compatible stores), the
+# toolchain, and curl for the black-box checks.
 packages=(g++ cmake ninja-build pkg-config curl
   libboost1.81-dev libboost-log1.81-dev libboost-test1.81-dev
-  libboost-json1.81-dev libboost-url1.81-dev liburing-dev libssl-dev)
-# The tests also drive the dashboard in a real browser (Chromium, headless).
+  libboost-json1.81-dev libboost-url1.81-dev liburing-dev libssl-dev
+  libcurl4-openssl-dev)
+# The tests also drive the dashboard in a real browser (Chromium, headless), and back up
+# to an S3-compatible server (s3rver, from npm: Node.js and npm from Debian if missing).
 [ -n "$tests" ] && packages+=(chromium fonts-dejavu-core)
+[ -n "$tests" ] && ! command -v npm >/dev/null && packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -42,8 +47,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# s3rver 3.7.1 (pinned), installed once per build directory; the tests start it themselves.
+s3rver_option=()
+if [ -n "$tests" ]; then
+  s3rver="$build_dir/s3rver/node_modules/.bin/s3rver"
+  if [ ! -x "$s3rver" ]; then
+    echo "setup: installing s3rver (npm) into $build_dir/s3rver"
+    mkdir -p "$build_dir/s3rver"
+    npm install --prefix "$build_dir/s3rver" --no-audit --no-fund --loglevel=error s3rver@3.7.1 >/dev/null
+  fi
+  s3rver_option=(-DJETSTRAND_S3RVER="$s3rver")
+fi
+
 build_type=RelWithDebInfo
 [ -n "$sanitize" ] && build_type=Debug
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
-  -DJETSTRAND_SANITIZE="$sanitize" >/dev/null
+  -DJETSTRAND_SANITIZE="$sanitize" "${s3rver_option[@]}" >/dev/null
 cmake --build "$build_dir" -j2 "${targets[@]}"

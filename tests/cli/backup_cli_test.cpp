@@ -309,7 +309,7 @@ BOOST_AUTO_TEST_CASE(verify_names_damage_and_commands_explain_themselves) {
     BOOST_TEST(out.find("usage: jetstrand " + cmd) != std::string::npos, out);
   }
   BOOST_TEST(run({"backup"}, &out, &err) == 2);
-  BOOST_TEST(err.find("--out DIR is required") != std::string::npos, err);
+  BOOST_TEST(err.find("give one of --out DIR or --repo LOCATION") != std::string::npos, err);
   BOOST_TEST(run({"backup", "--out", (dir / "x").string(), "--url", "ftp://h"}, &out, &err) == 2);
   BOOST_TEST(run({"restore", "--from", (dir / "set").string()}, &out, &err) == 2);
   BOOST_TEST(err.find("--data DIR is required") != std::string::npos, err);

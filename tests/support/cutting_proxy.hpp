@@ -4,7 +4,8 @@
 // from the server are closed at that point (a FIN, so the client reads exactly what was
 // relayed and then sees the body end early; a reset would also drop what sat unread in the
 // client's socket, which makes the cut point vary). It records the Range headers clients send, so
-// a test can see where downloads were resumed. Runs on a thread of its own.
+// a test can see where downloads were resumed, and the request lines (to see which calls a
+// client made). Runs on a thread of its own.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -36,6 +37,11 @@ class cutting_proxy {
 
   unsigned short port() const { return acceptor_.local_endpoint().port(); }
   int cuts_made() const { return cuts_made_; }
+  // Request lines ("DELETE /bucket/key?uploadId=…") in the order they passed.
+  std::vector<std::string> requests_seen() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
   std::vector<std::string> ranges_seen() {
     std::lock_guard lock(mutex_);
     return ranges_;
@@ -108,6 +114,12 @@ class cutting_proxy {
   }
 
   void note_request(const std::string& bytes) {
+    for (const char* method : {"POST /", "PUT /", "DELETE /", "GET /"}) {
+      for (auto at = bytes.find(method); at != std::string::npos; at = bytes.find(method, at + 1)) {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(bytes.substr(at, bytes.find(" HTTP/1.1", at) - at));
+      }
+    }
     for (auto at = bytes.find("Range: "); at != std::string::npos; at = bytes.find("Range: ", at + 1)) {
       std::lock_guard lock(mutex_);
       ranges_.push_back(bytes.substr(at + 7, bytes.find("\r\n", at) - at - 7));
@@ -122,6 +134,7 @@ class cutting_proxy {
   std::atomic<int> cuts_made_{0};
   std::mutex mutex_;
   std::vector<std::string> ranges_;
+  std::vector<std::string> requests_;
   std::thread runner_;
 };
 

@@ -1,0 +1,40 @@
+#pragma once
+// Where `jetstrand backup` writes a set: a folder or s3://BUCKET/PREFIX, given as --out (the
+// set itself) or --repo (a new set inside, named after the time and kind). Resolved and
+// checked before the server is asked anything, and nothing is created there until start().
+
+#include "s3/s3_client.hpp"
+#include "s3/s3_sink.hpp"
+
+#include "jetstrand/backup/backup_sink.hpp"
+#include "jetstrand/backup/manifest.hpp"
+
+#include <memory>
+#include <string>
+
+namespace jetstrand::cli {
+
+class backup_target {
+ public:
+  // Throws usage_error for a malformed location, std::runtime_error when the set is not new
+  // (a folder that is not empty, a prefix that holds objects) or the store cannot be read.
+  backup_target(const std::string& out, const std::string& repo, const std::string& created,
+                backup::set_kind kind, const std::string& instance);
+
+  backup::backup_sink& sink() { return *sink_; }
+  const std::string& where() const noexcept { return where_; }  // as a user writes it
+  // A failed sink call, said plainly (the store's own message for S3).
+  std::string describe(const boost::system::error_code& ec) const;
+  // Ends an S3 transfer in progress (from the signal watcher).
+  void interrupt() noexcept {
+    if (s3_) s3_->interrupt();
+  }
+
+ private:
+  std::unique_ptr<s3::s3_client> s3_;
+  s3::s3_sink* s3_sink_ = nullptr;
+  std::unique_ptr<backup::backup_sink> sink_;
+  std::string where_;
+};
+
+}  // namespace jetstrand::cli
