@@ -51,6 +51,8 @@ options:
   --token TOKEN       bearer token (default: the JETSTRAND_TOKEN environment variable)
   --timeout SECONDS   give up on a network step (connect, send, receive) that makes
                       no progress for this long (default: 30)
+  --compress zstd     store every file compressed with zstd (level 3), recorded in the
+                      manifest; verify and restore read compressed and plain sets alike
   --retries N         a file download cut by the network is resumed where it stopped
                       (HTTP Range) up to N times while the backup is open (default: 3)
   -h, --help          this text
@@ -82,6 +84,7 @@ struct backup_config {
   std::filesystem::path cacert;
   std::chrono::milliseconds timeout{30'000};
   int retries = 3;
+  bool compress = false;  // --compress zstd
 };
 
 backup_config parse(args& a) {
@@ -111,6 +114,10 @@ backup_config parse(args& a) {
     }
     if (!(seconds >= 0.1 && seconds <= 86400)) throw usage_error("--timeout " + *v + ": expected seconds, 0.1 to 86400");
     c.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  }
+  if (auto v = a.value("--compress")) {
+    if (*v != "zstd") throw usage_error("--compress " + *v + ": the one compression is zstd");
+    c.compress = true;
   }
   if (auto v = a.value("--retries")) {
     int n = -1;
@@ -267,7 +274,7 @@ int backup_command(std::span<char*> argv) {
   try {
     // Refused before the server is asked anything; nothing is created there yet.
     target.emplace(config.out, config.repo, config.created,
-                   config.incremental ? set_kind::incremental : set_kind::full, config.instance);
+                   config.incremental ? set_kind::incremental : set_kind::full, config.instance, config.compress);
   } catch (const usage_error&) {
     throw;
   } catch (const std::exception& e) {
@@ -297,6 +304,7 @@ int backup_command(std::span<char*> argv) {
   const auto& m = run.manifest();
   std::cout << "backup completed: " << target->where() << " (" << to_string(m.kind) << ", "
             << m.files.size() << (m.files.size() == 1 ? " file, " : " files, ") << human_bytes(m.total_bytes())
+            << (config.compress ? " stored as " + human_bytes(target->stored_bytes()) + " (zstd)" : std::string())
             << ", logs " << storage_log_name(m.generation_low) << " to "
             << storage_log_name(std::max(m.generation_low, m.generation_high - 1)) << ")\n";
   return 0;

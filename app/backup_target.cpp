@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 using namespace jetstrand::backup;
 
 backup_target::backup_target(const std::string& out, const std::string& repo, const std::string& created,
-                             set_kind kind, const std::string& instance) {
+                             set_kind kind, const std::string& instance, bool compress) {
   const std::string& given = out.empty() ? repo : out;
   if (s3::is_s3(given)) {
     auto location = s3::parse_s3_location(given);
@@ -35,6 +35,7 @@ backup_target::backup_target(const std::string& out, const std::string& repo, co
     auto sink = std::make_unique<s3::s3_sink>(*s3_, *location, instance);
     s3_sink_ = sink.get();
     sink_ = std::move(sink);
+    if (compress) zstd_ = std::make_unique<zstd_sink>(*sink_);
     return;
   }
   fs::path dir = out;
@@ -56,6 +57,7 @@ backup_target::backup_target(const std::string& out, const std::string& repo, co
   }
   where_ = dir.string();
   sink_ = std::make_unique<directory_sink>(dir, instance);
+  if (compress) zstd_ = std::make_unique<zstd_sink>(*sink_);
 }
 
 std::string backup_target::describe(const boost::system::error_code& ec) const {

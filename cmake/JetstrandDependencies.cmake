@@ -6,6 +6,8 @@ endif()
 find_package(Threads REQUIRED)
 # TLS for the HTTP endpoint and the client (Debian libssl-dev).
 find_package(OpenSSL REQUIRED)
+# zstd for compressed backup sets (Debian libzstd-dev).
+find_package(zstd 1.4 REQUIRED CONFIG)
 
 find_path(LIBURING_INCLUDE_DIR liburing.h REQUIRED)
 find_library(LIBURING_LIBRARY uring REQUIRED)

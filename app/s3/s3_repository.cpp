@@ -51,7 +51,7 @@ std::vector<set_summary> list_s3_repository(s3_client& client, const s3_location
         summary.instance = m.instance;
         summary.kind = m.kind;
         summary.time = m.created;
-        summary.size = m.total_bytes();
+        summary.size = m.stored_bytes();
         summary.log_low = m.generation_low;
         summary.log_high = m.generation_high;
         summary.complete = true;

@@ -77,7 +77,7 @@ std::vector<set_summary> list_folder_repository(const fs::path& location, error_
     s.instance = m.instance;
     s.kind = m.kind;
     s.time = m.created;
-    s.size = m.total_bytes();
+    s.size = m.stored_bytes();
     s.log_low = m.generation_low;
     s.log_high = m.generation_high;
     s.complete = true;

@@ -21,7 +21,8 @@ const char* to_string(backup_file_kind k) noexcept {
 }
 
 fs::path manifest_file::relative_path() const {
-  return fs::path(kind == backup_file_kind::database ? "databases" : "logs") / name;
+  return fs::path(kind == backup_file_kind::database ? "databases" : "logs") /
+         (compression == file_compression::zstd ? name + ".zst" : name);
 }
 
 std::uint64_t backup_manifest::total_bytes() const noexcept {
@@ -30,13 +31,21 @@ std::uint64_t backup_manifest::total_bytes() const noexcept {
   return n;
 }
 
+std::uint64_t backup_manifest::stored_bytes() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& f : files) n += f.compression == file_compression::none ? f.size : f.stored_size;
+  return n;
+}
+
 std::string to_json(const backup_manifest& m) {
   json::array files;
   for (const auto& f : m.files) {
-    files.push_back(json::object{{"name", f.name},
-                                 {"kind", to_string(f.kind)},
-                                 {"size", f.size},
-                                 {"crc32c", f.crc32c}});
+    json::object o{{"name", f.name}, {"kind", to_string(f.kind)}, {"size", f.size}, {"crc32c", f.crc32c}};
+    if (f.compression == file_compression::zstd) {
+      o["compression"] = "zstd";
+      o["stored_size"] = f.stored_size;
+    }
+    files.push_back(std::move(o));
   }
   json::object o{{"format", "jetstrand-backup"},
                  {"version", m.version},
@@ -92,6 +101,12 @@ bool parse(const json::value& v, backup_manifest& m) {
     if (!str(*fo, "name", f.name) || !str(*fo, "kind", fkind) || !num(*fo, "size", f.size) ||
         !num(*fo, "crc32c", f.crc32c)) {
       return false;
+    }
+    // Optional (sets written before compression existed have neither).
+    if (fo->contains("compression")) {
+      std::string c;
+      if (!str(*fo, "compression", c) || c != "zstd" || !num(*fo, "stored_size", f.stored_size)) return false;
+      f.compression = file_compression::zstd;
     }
     if (fkind == "database") f.kind = backup_file_kind::database;
     else if (fkind == "log") f.kind = backup_file_kind::log;

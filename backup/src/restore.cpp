@@ -1,5 +1,7 @@
 #include "jetstrand/backup/restore.hpp"
 
+#include "expand_set.hpp"
+
 #include "durable_file.hpp"
 #include "io/posix.hpp"
 #include "jetstrand/engine.hpp"
@@ -97,7 +99,16 @@ error_code replay(const restore_options& o, restore_report& r) {
 }  // namespace
 
 error_code restore_backup(const restore_options& o, restore_report& r) {
-  if (auto ec = verify_backup_chain(o.sets, r.verified)) return fail(r, ec, r.verified.problem);
+  // Compressed sets are read through scratch copies with their files decompressed.
+  std::vector<std::unique_ptr<expanded_set>> expanded;
+  std::vector<fs::path> sets;
+  for (const auto& set : o.sets) {
+    expanded.push_back(std::make_unique<expanded_set>());
+    std::string problem;
+    if (auto ec = expanded.back()->expand(set, problem)) return fail(r, ec, problem);
+    sets.push_back(expanded.back()->path());
+  }
+  if (auto ec = verify_backup_chain(sets, r.verified)) return fail(r, ec, r.verified.problem);
   const auto& manifests = r.verified.manifests;
   r.instance = o.instance.empty() ? manifests.front().instance : o.instance;
   if (!is_valid_name(r.instance)) {
@@ -119,7 +130,7 @@ error_code restore_backup(const restore_options& o, restore_report& r) {
     if (made_data_dir) fs::remove(o.data_dir, sec);
   };
 
-  if (auto ec = assemble(o.sets, manifests, staging, r.databases)) {
+  if (auto ec = assemble(sets, manifests, staging, r.databases)) {
     undo();
     return fail(r, ec, "copying the backup set failed: " + ec.message());
   }

@@ -1,5 +1,7 @@
 #include "jetstrand/backup/verify.hpp"
 
+#include "expand_set.hpp"
+
 #include "io/posix.hpp"
 
 #include "jetstrand/crc32c.hpp"
@@ -74,6 +76,21 @@ error_code verify_log(const fs::path& logs, std::uint32_t gen, verify_report& r)
 }  // namespace
 
 error_code verify_backup_set(const fs::path& dir, verify_report& r) {
+  expanded_set expanded;
+  std::string problem;
+  if (auto e = expanded.expand(dir, problem)) {
+    r.problem = problem;
+    return e;
+  }
+  if (expanded.expanded()) {
+    // Checked on the decompressed copy; problems are reported against the set itself.
+    auto e = verify_backup_set(expanded.path(), r);
+    for (auto at = r.problem.find(expanded.path().string()); at != std::string::npos;
+         at = r.problem.find(expanded.path().string())) {
+      r.problem.replace(at, expanded.path().string().size(), dir.string());
+    }
+    return e;
+  }
   error_code ec;
   auto m = read_manifest(dir, ec);
   if (ec) {

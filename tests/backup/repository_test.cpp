@@ -154,4 +154,26 @@ BOOST_AUTO_TEST_CASE(a_folder_lists_its_sets_and_deletes_one_without_ever_lookin
   BOOST_TEST(ec.failed());
 }
 
+BOOST_AUTO_TEST_CASE(a_manifest_records_compressed_files_and_refuses_unknown_compression) {
+  backup_manifest m;
+  m.instance = "a";
+  m.created = "2026-11-28T05:00:00Z";
+  m.files.push_back({"d.jdb", backup_file_kind::database, 8192, 7, file_compression::zstd, 900});
+  m.files.push_back({"gen-00000001.log", backup_file_kind::log, 4096, 9});
+  boost::system::error_code ec;
+  auto back = manifest_from_json(to_json(m), ec);
+  BOOST_TEST_REQUIRE(!ec);
+  BOOST_TEST((back.files[0].compression == file_compression::zstd));
+  BOOST_TEST(back.files[0].stored_size == 900u);
+  BOOST_TEST(back.files[0].relative_path() == fs::path("databases/d.jdb.zst"));
+  BOOST_TEST((back.files[1].compression == file_compression::none));
+  BOOST_TEST(back.files[1].relative_path() == fs::path("logs/gen-00000001.log"));
+  BOOST_TEST(back.total_bytes() == 12288u);
+  BOOST_TEST(back.stored_bytes() == 4996u);
+  auto text = to_json(m);
+  text.replace(text.find("\"zstd\""), 6, "\"lz4\"");
+  manifest_from_json(text, ec);
+  BOOST_TEST(ec.value() == -615);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

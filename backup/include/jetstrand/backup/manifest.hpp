@@ -7,6 +7,7 @@
 //                          reason) when it ended early; never present next to a manifest
 //   databases/<name>.jdb   database copies (full backups only)
 //   logs/gen-<8 hex>.log   the logs of the copy range [generation_low, generation_high)
+//   (…/<name>.zst          a file stored compressed: one zstd frame of the file's bytes)
 
 #include <boost/system/error_code.hpp>
 
@@ -23,14 +24,18 @@ inline constexpr int manifest_format_version = 1;
 
 enum class set_kind { full, incremental };
 enum class backup_file_kind { database, log };
+enum class file_compression { none, zstd };
 
 struct manifest_file {
   std::string name;  // as the backup API names it: "<db>.jdb" or "gen-XXXXXXXX.log"
   backup_file_kind kind = backup_file_kind::database;
-  std::uint64_t size = 0;
-  std::uint32_t crc32c = 0;
+  std::uint64_t size = 0;      // of the file's own bytes
+  std::uint32_t crc32c = 0;    // of the file's own bytes (after decompression)
+  file_compression compression = file_compression::none;
+  std::uint64_t stored_size = 0;  // bytes in the set when compressed
 
-  // Where the file lives inside the set: databases/<name> or logs/<name>.
+  // Where the file lives inside the set: databases/<name> or logs/<name>, with ".zst"
+  // when it is stored compressed.
   std::filesystem::path relative_path() const;
 };
 
@@ -43,7 +48,8 @@ struct backup_manifest {
   std::string created;                // UTC, ISO 8601
   std::vector<manifest_file> files;
 
-  std::uint64_t total_bytes() const noexcept;
+  std::uint64_t total_bytes() const noexcept;   // of the files' own bytes
+  std::uint64_t stored_bytes() const noexcept;  // as stored (compressed files count compressed)
 };
 
 std::string to_json(const backup_manifest& m);

@@ -26,7 +26,7 @@ struct set_summary {
   std::string instance;   // empty when unknown (an incomplete set written before it was recorded)
   set_kind kind = set_kind::full;
   std::string time;       // when the backup began: UTC, RFC 3339
-  std::uint64_t size = 0; // bytes of the files (of what is there, for an incomplete set)
+  std::uint64_t size = 0; // bytes stored (compressed files count compressed; what is there, for an incomplete set)
   std::uint32_t log_low = 0, log_high = 0;  // [low, high); 0, 0 when incomplete
   bool complete = false;  // has a manifest and no INCOMPLETE marker
 };
