@@ -260,14 +260,17 @@ BOOST_AUTO_TEST_CASE(a_value_of_64_mib_is_stored_and_one_byte_more_is_413) {
   routes_fixture f;
   BOOST_TEST(f.req(verb::post, "/v1/instances", R"({"name":"a"})").result_int() == 201u);
   BOOST_TEST(f.req(verb::post, inst_a + "/databases", R"({"name":"d"})").result_int() == 201u);
+  // 64 MiB through a durable commit: seconds in a Debug or sanitizer build on a busy machine,
+  // so this client waits longer than the fixture's 10 s per step.
+  http_client big(f.port, std::chrono::seconds(120));
   std::string value(max_value_size, 'v');
   for (std::size_t i = 0; i < value.size(); i += 4093) value[i] = static_cast<char>(i / 4093);
-  BOOST_TEST(f.req(verb::put, inst_a + "/databases/d/keys/big", value).result_int() == 200u);
-  auto r = f.req(verb::get, inst_a + "/databases/d/keys/big");
+  BOOST_TEST(big.request(verb::put, inst_a + "/databases/d/keys/big", value).result_int() == 200u);
+  auto r = big.request(verb::get, inst_a + "/databases/d/keys/big");
   BOOST_TEST(r.result_int() == 200u);
   BOOST_TEST((r.body() == value));
   value.push_back('!');
-  r = f.req(verb::put, inst_a + "/databases/d/keys/big2", value);
+  r = big.request(verb::put, inst_a + "/databases/d/keys/big2", value);
   BOOST_TEST(r.result_int() == 413u);
   check_error_body(r, -1003);
   BOOST_TEST(json_of(r).at("error").at("message").as_string().find("67108864") != std::string::npos, r.body());
