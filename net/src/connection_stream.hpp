@@ -19,9 +19,12 @@ class connection_stream {
   using executor_type = boost::beast::tcp_stream::executor_type;
   using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
-  explicit connection_stream(boost::asio::ip::tcp::socket socket) : plain_(std::move(socket)) {}
+  explicit connection_stream(boost::asio::ip::tcp::socket socket)
+      : executor_(socket.get_executor()), plain_(std::move(socket)) {}
 
-  executor_type get_executor() noexcept { return tcp().get_executor(); }
+  // Safe from any thread (close() and a stop post onto it while start_tls() may run): a
+  // copy made at construction, never changed.
+  executor_type get_executor() const noexcept { return executor_; }
 
   // From now on, bytes go through TLS (the handshake is the caller's next step).
   void start_tls(boost::asio::ssl::context& context) { tls_.emplace(std::move(*plain_), context); plain_.reset(); }
@@ -53,6 +56,7 @@ class connection_stream {
   }
 
  private:
+  const executor_type executor_;
   std::optional<boost::beast::tcp_stream> plain_;
   std::optional<tls_stream> tls_;
 };
