@@ -6,7 +6,6 @@
 #include "set_locations.hpp"
 
 #include "jetstrand/backup/repository.hpp"
-#include "jetstrand/error.hpp"
 
 #include <boost/json.hpp>
 

@@ -8,16 +8,6 @@ namespace jetstrand::cli::s3 {
 namespace fs = std::filesystem;
 using namespace jetstrand::backup;
 
-namespace {
-
-std::string time_from_name(const std::string& name) {
-  if (name.size() < 16 || name[8] != 'T' || name[15] != 'Z') return {};
-  return name.substr(0, 4) + "-" + name.substr(4, 2) + "-" + name.substr(6, 2) + "T" + name.substr(9, 2) + ":" +
-         name.substr(11, 2) + ":" + name.substr(13, 2) + "Z";
-}
-
-}  // namespace
-
 std::vector<set_summary> list_s3_repository(s3_client& client, const s3_location& location) {
   const std::string root = location.prefix.empty() ? "" : location.prefix + "/";
   struct seen {
@@ -38,31 +28,18 @@ std::vector<set_summary> list_s3_repository(s3_client& client, const s3_location
   std::vector<set_summary> out;
   for (const auto& [name, s] : sets) {
     if (!s.manifest && !s.marker) continue;  // not a set
-    set_summary summary;
-    summary.name = name;
-    summary.size = s.size;
-    summary.time = time_from_name(name);
-    summary.kind = name.find("-incr") != std::string::npos ? set_kind::incremental : set_kind::full;
     const auto set = location.child(name);
     if (!s.marker) {
       boost::system::error_code ec;
       auto m = manifest_from_json(client.get(set.bucket, set.key(manifest_file_name)), ec);
       if (!ec) {
-        summary.instance = m.instance;
-        summary.kind = m.kind;
-        summary.time = m.created;
-        summary.size = m.stored_bytes();
-        summary.log_low = m.generation_low;
-        summary.log_high = m.generation_high;
-        summary.complete = true;
-      }
-    } else {
-      const auto marker = client.get(set.bucket, set.key(incomplete_marker_name));
-      if (auto at = marker.find("instance: "); at != std::string::npos) {
-        summary.instance = marker.substr(at + 10, marker.find('\n', at) - at - 10);
+        out.push_back(summary_of(name, m));
+        continue;
       }
     }
-    out.push_back(std::move(summary));
+    // Unfinished, or a manifest that does not parse: listed, never used.
+    out.push_back(summary_of_incomplete(
+        name, s.marker ? client.get(set.bucket, set.key(incomplete_marker_name)) : std::string(), s.size));
   }
   sort_sets(out);
   return out;

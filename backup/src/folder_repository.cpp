@@ -23,26 +23,15 @@ std::string read_text(const fs::path& p) {
   return text.str();
 }
 
-// An unfinished set tells what it can: the instance from its marker, the time and kind
-// from its name ("20261128T051900Z-incr-2"), the bytes already written.
+// An unfinished set: what its marker and name say, and the bytes already written.
 set_summary describe_incomplete(const fs::path& dir, const std::string& name) {
-  set_summary s;
-  s.name = name;
-  const auto marker = read_text(dir / incomplete_marker_name);
-  if (auto at = marker.find("instance: "); at != std::string::npos) {
-    s.instance = marker.substr(at + 10, marker.find('\n', at) - at - 10);
-  }
-  if (name.size() >= 16 && name[8] == 'T' && name[15] == 'Z') {
-    s.time = name.substr(0, 4) + "-" + name.substr(4, 2) + "-" + name.substr(6, 2) + "T" + name.substr(9, 2) + ":" +
-             name.substr(11, 2) + ":" + name.substr(13, 2) + "Z";
-  }
-  s.kind = name.find("-incr") != std::string::npos ? set_kind::incremental : set_kind::full;
+  std::uint64_t size = 0;
   std::error_code sec;
   for (auto it = fs::recursive_directory_iterator(dir, sec); !sec && it != fs::recursive_directory_iterator();
        it.increment(sec)) {
-    if (it->is_regular_file(sec)) s.size += it->file_size(sec);
+    if (it->is_regular_file(sec)) size += it->file_size(sec);
   }
-  return s;
+  return summary_of_incomplete(name, read_text(dir / incomplete_marker_name), size);
 }
 
 }  // namespace
@@ -72,16 +61,7 @@ std::vector<set_summary> list_folder_repository(const fs::path& location, error_
       sets.push_back(describe_incomplete(dir, name));
       continue;
     }
-    set_summary s;
-    s.name = name;
-    s.instance = m.instance;
-    s.kind = m.kind;
-    s.time = m.created;
-    s.size = m.stored_bytes();
-    s.log_low = m.generation_low;
-    s.log_high = m.generation_high;
-    s.complete = true;
-    sets.push_back(std::move(s));
+    sets.push_back(summary_of(name, m));
   }
   if (sec) ec = from_std(sec);
   sort_sets(sets);

@@ -24,6 +24,34 @@ int same_second_rank(const std::string& name) {
 
 }  // namespace
 
+set_summary summary_of(const std::string& name, const backup_manifest& m) {
+  set_summary s;
+  s.name = name;
+  s.instance = m.instance;
+  s.kind = m.kind;
+  s.time = m.created;
+  s.size = m.stored_bytes();
+  s.log_low = m.generation_low;
+  s.log_high = m.generation_high;
+  s.complete = true;
+  return s;
+}
+
+set_summary summary_of_incomplete(const std::string& name, std::string_view marker, std::uint64_t size) {
+  set_summary s;
+  s.name = name;
+  s.size = size;
+  if (auto at = marker.find("instance: "); at != std::string_view::npos) {
+    s.instance = std::string(marker.substr(at + 10, marker.find('\n', at) - at - 10));
+  }
+  if (name.size() >= 16 && name[8] == 'T' && name[15] == 'Z') {
+    s.time = name.substr(0, 4) + "-" + name.substr(4, 2) + "-" + name.substr(6, 2) + "T" + name.substr(9, 2) + ":" +
+             name.substr(11, 2) + ":" + name.substr(13, 2) + "Z";
+  }
+  s.kind = name.find("-incr") != std::string::npos ? set_kind::incremental : set_kind::full;
+  return s;
+}
+
 std::string next_set_name(std::string_view created, set_kind kind, const std::vector<std::string>& existing) {
   // "2026-11-28T05:19:00Z" -> "20261128T051900Z"
   std::string stamp;

@@ -31,6 +31,13 @@ struct set_summary {
   bool complete = false;  // has a manifest and no INCOMPLETE marker
 };
 
+// A complete set's line of a listing, from its manifest.
+set_summary summary_of(const std::string& name, const backup_manifest& m);
+// An unfinished (or unreadable) set's line: the instance from its INCOMPLETE marker's text
+// ("instance: NAME"), the time and kind from its name ("20261128T051900Z-incr-2"), `size`
+// the bytes already there.
+set_summary summary_of_incomplete(const std::string& name, std::string_view marker, std::uint64_t size);
+
 // The name for a set begun at `created` ("2026-11-28T05:19:00Z"), not among `existing`.
 std::string next_set_name(std::string_view created, set_kind kind, const std::vector<std::string>& existing);
 
