@@ -1,7 +1,7 @@
 // `jetstrand backup`: the streaming backup of SPEC §3 driven over HTTP into a backup set.
 #include "backup_command.hpp"
 
-#include "cli_args.hpp"
+#include "command_line/command.hpp"
 #include "http_client.hpp"
 #include "progress_display.hpp"
 #include "human_units.hpp"
@@ -15,7 +15,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,55 +24,60 @@
 namespace jetstrand::cli {
 namespace http = boost::beast::http;
 using namespace jetstrand::backup;
-
-const char* const backup_usage = R"(usage: jetstrand backup (--out SET | --repo LOCATION) [options]
-
-Backs up an instance of a running server over HTTP (the streaming backup: begin,
-attach-info, every database file, log-info, every log, end) into a backup set: the files,
-then manifest.json with the size and CRC32C of each.
-
-options:
-  --out SET           the backup set goes into SET: a folder that must not exist or be
-                      empty, or s3://BUCKET/PREFIX with no objects under it
-  --repo LOCATION     the backup set goes into a new set inside LOCATION (a folder or
-                      s3://BUCKET/PREFIX), named after the time it began (UTC) and its
-                      kind: 20261128T051900Z-full or ...-incr (see `jetstrand list`,
-                      `prune`, `restore --repo`)
-  --url URL           the server (default: http://127.0.0.1:8642); https://HOST:PORT
-                      for a server run with --tls-cert
-  --cacert FILE       with https: trust only the CA certificates in this PEM file
-                      (default: the system's CAs). The certificate must name the host.
-  --instance NAME     the instance (default: default)
-  --incremental       only the logs since the last backup (needs a full backup before)
-  --truncate-logs     after copying, delete the logs the instance no longer needs
-  --max-rate SIZE     read at most SIZE bytes per second on the server, e.g. 50M
-                      (default: unlimited); keeps the disk free for the foreground
-  --token TOKEN       bearer token (default: the JETSTRAND_TOKEN environment variable)
-  --timeout SECONDS   give up on a network step (connect, send, receive) that makes
-                      no progress for this long (default: 30)
-  --compress zstd     store every file compressed with zstd (level 3), recorded in the
-                      manifest; verify and restore read compressed and plain sets alike
-  --retries N         a file download cut by the network is resumed where it stopped
-                      (HTTP Range) up to N times while the backup is open (default: 3)
-  -h, --help          this text
-
-S3-compatible stores (AWS S3, MinIO, Ceph RGW, ...): credentials from AWS_ACCESS_KEY_ID,
-AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), the region from AWS_REGION (default
-us-east-1), another store's address from AWS_ENDPOINT_URL (path-style requests). Files
-larger than 8 MiB go up as multipart uploads, 8 MiB in memory at a time.
-
-Nothing is created at the target until the server has accepted the begin. Progress goes to
-stderr. If the backup does not complete (Ctrl-C, a stop on the server, an error), it is
-ended with abort on the server and the set keeps INCOMPLETE saying why; `jetstrand
-verify` and `jetstrand restore` refuse such a set. Ctrl-C ends it within a second.
-Exit status: 0 completed, 1 failed or stopped, 130 interrupted.
-)";
+using namespace jetstrand::command_line;
 
 namespace {
 
+command backup_cli() {
+  command c("jetstrand backup (--out SET | --repo LOCATION) [options]",
+            "Backs up an instance of a running server over HTTP (the streaming backup: begin,\n"
+            "attach-info, every database file, log-info, every log, end) into a backup set: the files,\n"
+            "then manifest.json with the size and CRC32C of each.",
+            "S3-compatible stores (AWS S3, MinIO, Ceph RGW, ...): credentials from AWS_ACCESS_KEY_ID,\n"
+            "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), the region from AWS_REGION (default\n"
+            "us-east-1), another store's address from AWS_ENDPOINT_URL (path-style requests). Files\n"
+            "larger than 8 MiB go up as multipart uploads, 8 MiB in memory at a time.\n"
+            "\n"
+            "Nothing is created at the target until the server has accepted the begin. Progress goes to\n"
+            "stderr. If the backup does not complete (Ctrl-C, a stop on the server, an error), it is\n"
+            "ended with abort on the server and the set keeps INCOMPLETE saying why; `jetstrand\n"
+            "verify` and `jetstrand restore` refuse such a set. Ctrl-C ends it within a second.\n"
+            "Exit status: 0 completed, 1 failed or stopped, 130 interrupted.");
+  c.options()
+      ("out", text("SET"),
+       "the backup set goes into SET: a folder that must not exist or be empty, or s3://BUCKET/PREFIX with no "
+       "objects under it")
+      ("repo", text("LOCATION"),
+       "the backup set goes into a new set inside LOCATION (a folder or s3://BUCKET/PREFIX), named after the "
+       "time it began (UTC) and its kind: 20261128T051900Z-full or ...-incr (see `jetstrand list`, `prune`, "
+       "`restore --repo`)")
+      ("url", text("URL")->default_value("http://127.0.0.1:8642"),
+       "the server; https://HOST:PORT for a server run with --tls-cert")
+      ("cacert", text("FILE"),
+       "with https: trust only the CA certificates in this PEM file (default: the system's CAs). The "
+       "certificate must name the host.")
+      ("instance", text("NAME")->default_value("default"), "the instance")
+      ("incremental", flag(), "only the logs since the last backup (needs a full backup before)")
+      ("truncate-logs", flag(), "after copying, delete the logs the instance no longer needs")
+      ("max-rate", size(1),
+       "read at most SIZE bytes per second on the server, e.g. 50M (default: unlimited); keeps the disk free "
+       "for the foreground")
+      ("token", text("TOKEN"), "bearer token (default: the JETSTRAND_TOKEN environment variable)")
+      ("timeout", seconds(0.1, 86400)->default_value(30, "30"),
+       "give up on a network step (connect, send, receive) that makes no progress for this long")
+      ("compress", one_of({"zstd"}, "zstd"),
+       "store every file compressed with zstd (level 3), recorded in the manifest; verify and restore read "
+       "compressed and plain sets alike")
+      ("retries", number(0, 100)->default_value(3, "3"),
+       "a file download cut by the network is resumed where it stopped (HTTP Range) up to N times while the "
+       "backup is open");
+  return c;
+}
+
+// What backup_cli() parsed (its defaults are declared there).
 struct backup_config {
-  std::string url = "http://127.0.0.1:8642";
-  std::string instance = "default";
+  std::string url;
+  std::string instance;
   std::string out;   // --out: a folder or s3://BUCKET/PREFIX
   std::string repo;  // --repo: the same, for a new set inside it
   std::string created = utc_timestamp_now();  // when the run began: the manifest's time and the set's name
@@ -82,55 +86,34 @@ struct backup_config {
   std::uint64_t max_rate = 0;  // 0: unlimited
   std::string token;
   std::filesystem::path cacert;
-  std::chrono::milliseconds timeout{30'000};
-  int retries = 3;
+  std::chrono::milliseconds timeout{};
+  int retries = 0;
   bool compress = false;  // --compress zstd
 };
 
-backup_config parse(args& a) {
-  backup_config c;
-  if (auto v = a.value("--url")) c.url = *v;
-  if (auto v = a.value("--instance")) c.instance = *v;
-  if (auto v = a.value("--out")) c.out = *v;
-  if (auto v = a.value("--repo")) c.repo = *v;
-  if (auto v = a.value("--cacert")) c.cacert = *v;
-  c.incremental = a.flag("--incremental");
-  c.truncate_logs = a.flag("--truncate-logs");
-  if (auto v = a.value("--max-rate")) {
-    auto n = parse_size(*v);
-    if (!n || *n == 0) throw usage_error("--max-rate " + *v + ": expected bytes per second, such as 50M or 1G");
-    c.max_rate = *n;
-  }
-  if (auto v = a.value("--token")) {
-    c.token = *v;
+backup_config parse(const command& c) {
+  backup_config config;
+  config.url = c.get<std::string>("url");
+  config.instance = c.get<std::string>("instance");
+  config.out = c.find<std::string>("out").value_or("");
+  config.repo = c.find<std::string>("repo").value_or("");
+  config.cacert = c.find<std::string>("cacert").value_or("");
+  config.incremental = c.get<bool>("incremental");
+  config.truncate_logs = c.get<bool>("truncate-logs");
+  config.max_rate = c.find<std::uint64_t>("max-rate").value_or(0);
+  if (auto v = c.find<std::string>("token")) {
+    config.token = *v;
   } else if (const char* env = std::getenv("JETSTRAND_TOKEN"); env && *env) {
-    c.token = env;
+    config.token = env;
   }
-  if (auto v = a.value("--timeout")) {
-    double seconds = 0;
-    try {
-      seconds = std::stod(*v);
-    } catch (...) {
-    }
-    if (!(seconds >= 0.1 && seconds <= 86400)) throw usage_error("--timeout " + *v + ": expected seconds, 0.1 to 86400");
-    c.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  config.timeout = std::chrono::milliseconds(static_cast<long long>(c.get<double>("timeout") * 1000));
+  config.compress = c.given("compress");
+  config.retries = static_cast<int>(c.get<long long>("retries"));
+  if (config.out.empty() == config.repo.empty()) {
+    throw usage_error("give one of --out DIR or --repo LOCATION (a folder or s3://BUCKET/PREFIX)");
   }
-  if (auto v = a.value("--compress")) {
-    if (*v != "zstd") throw usage_error("--compress " + *v + ": the one compression is zstd");
-    c.compress = true;
-  }
-  if (auto v = a.value("--retries")) {
-    int n = -1;
-    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc{} || end != v->data() + v->size() || n < 0 || n > 100) {
-      throw usage_error("--retries " + *v + ": expected 0 to 100");
-    }
-    c.retries = n;
-  }
-  a.expect_empty();
-  if (c.out.empty() == c.repo.empty()) throw usage_error("give one of --out DIR or --repo LOCATION (a folder or s3://BUCKET/PREFIX)");
-  if (!is_valid_name(c.instance)) throw usage_error("--instance " + c.instance + ": use [A-Za-z0-9_-]{1,64}");
-  return c;
+  if (!is_valid_name(config.instance)) throw usage_error("--instance " + config.instance + ": use [A-Za-z0-9_-]{1,64}");
+  return config;
 }
 
 // gen-0000000A.log: a log range printed as the file names print it (hex).
@@ -263,12 +246,9 @@ class backup_run {
 }  // namespace
 
 int backup_command(std::span<char*> argv) {
-  args a(argv);
-  if (a.flag("--help") || a.flag("-h")) {
-    std::cout << backup_usage;
-    return 0;
-  }
-  auto config = parse(a);
+  command cli = backup_cli();
+  if (!cli.parse(argv, std::cout)) return 0;
+  auto config = parse(cli);
   signal_watch signals;  // Ctrl-C and SIGTERM interrupt the transfer instead of killing us
   std::optional<backup_target> target;
   try {

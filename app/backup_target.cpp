@@ -1,6 +1,6 @@
 #include "backup_target.hpp"
 
-#include "cli_args.hpp"
+#include "command_line/usage_error.hpp"
 #include "s3/s3_repository.hpp"
 
 #include "jetstrand/backup/directory_sink.hpp"
@@ -10,6 +10,7 @@
 #include <filesystem>
 
 namespace jetstrand::cli {
+using command_line::usage_error;
 
 namespace fs = std::filesystem;
 using namespace jetstrand::backup;

@@ -1,6 +1,6 @@
 #include "http_client.hpp"
 
-#include "cli_args.hpp"
+#include "command_line/usage_error.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/http.hpp>
@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 namespace jetstrand::cli {
+using command_line::usage_error;
 namespace http = boost::beast::http;
 
 namespace {

@@ -1,7 +1,7 @@
 // `jetstrand list` and `jetstrand prune`: the backup sets in a repository (a folder of sets
 // made by `jetstrand backup --repo`).
 #include "backup_command.hpp"
-#include "cli_args.hpp"
+#include "command_line/command.hpp"
 #include "human_units.hpp"
 #include "set_locations.hpp"
 
@@ -14,34 +14,36 @@
 
 namespace jetstrand::cli {
 using namespace jetstrand::backup;
-
-const char* const list_usage = R"(usage: jetstrand list LOCATION [--json]
-
-Lists the backup sets in LOCATION (a folder or s3://BUCKET/PREFIX that `jetstrand backup
---repo LOCATION` writes to), oldest first: name, instance, full or incremental, when it began (UTC), size,
-the log generations it holds, and whether it is complete. An incomplete set (interrupted,
-or still being written) is never used by restore.
-
-options:
-  --json             {"sets":[{"name","instance","kind","time","size","log_low",
-                     "log_high","complete"}]} instead of a table
-  -h, --help         this text
-)";
-
-const char* const prune_usage = R"(usage: jetstrand prune LOCATION --keep N [--dry-run]
-
-Deletes old backup sets from LOCATION (a folder or s3://BUCKET/PREFIX): for each instance, every set older than its N
-newest complete full sets (their older chains, incomplete sets and incrementals without a
-full). A kept full set's incrementals, and anything newer, stay. An instance with N full
-sets or fewer loses nothing.
-
-options:
-  --keep N           how many full chains to keep per instance (1 or more; required)
-  --dry-run          say what would be deleted, delete nothing
-  -h, --help         this text
-)";
+using namespace jetstrand::command_line;
 
 namespace {
+
+command list_cli() {
+  command c("jetstrand list LOCATION [--json]",
+            "Lists the backup sets in LOCATION (a folder or s3://BUCKET/PREFIX that `jetstrand backup\n"
+            "--repo LOCATION` writes to), oldest first: name, instance, full or incremental, when it\n"
+            "began (UTC), size, the log generations it holds, and whether it is complete. An incomplete\n"
+            "set (interrupted, or still being written) is never used by restore.");
+  c.options()("json", flag(),
+              "{\"sets\":[{\"name\",\"instance\",\"kind\",\"time\",\"size\",\"log_low\",\"log_high\","
+              "\"complete\"}]} instead of a table");
+  c.takes_operands(1);
+  return c;
+}
+
+command prune_cli() {
+  command c("jetstrand prune LOCATION --keep N [--dry-run]",
+            "Deletes old backup sets from LOCATION (a folder or s3://BUCKET/PREFIX): for each instance,\n"
+            "every set older than its N newest complete full sets (their older chains, incomplete sets\n"
+            "and incrementals without a full). A kept full set's incrementals, and anything newer,\n"
+            "stay. An instance with N full sets or fewer loses nothing.");
+  c.options()
+      ("keep", number(1, 1'000'000), "how many full chains to keep per instance (1 or more; required)")
+      ("dry-run", flag(), "say what would be deleted, delete nothing");
+  c.takes_operands(1);
+  return c;
+}
+
 
 std::string log_span(const set_summary& s) {
   if (!s.complete) return "-";
@@ -50,23 +52,18 @@ std::string log_span(const set_summary& s) {
   return text;
 }
 
-std::string location_argument(args& a, const char* command) {
-  auto rest = a.positional();
-  if (rest.empty()) throw usage_error(std::string("which location? (jetstrand ") + command + " LOCATION)");
-  if (rest.size() > 1) throw usage_error("one location, got '" + rest[1] + "' too");
-  return rest.front();
+std::string location_argument(const command& c, const char* name) {
+  if (c.operands().empty()) throw usage_error(std::string("which location? (jetstrand ") + name + " LOCATION)");
+  return c.operands().front();
 }
 
 }  // namespace
 
 int list_command(std::span<char*> argv) {
-  args a(argv);
-  if (a.flag("--help") || a.flag("-h")) {
-    std::cout << list_usage;
-    return 0;
-  }
-  const bool as_json = a.flag("--json");
-  const std::string location = location_argument(a, "list");
+  command cli = list_cli();
+  if (!cli.parse(argv, std::cout)) return 0;
+  const bool as_json = cli.get<bool>("json");
+  const std::string location = location_argument(cli, "list");
   set_locations places;
   auto sets = places.list(location);
   if (as_json) {
@@ -99,23 +96,12 @@ int list_command(std::span<char*> argv) {
 }
 
 int prune_command(std::span<char*> argv) {
-  args a(argv);
-  if (a.flag("--help") || a.flag("-h")) {
-    std::cout << prune_usage;
-    return 0;
-  }
-  const bool dry_run = a.flag("--dry-run");
-  auto keep_text = a.value("--keep");
-  if (!keep_text) throw usage_error("--keep N is required (how many full chains to keep per instance)");
-  std::size_t keep = 0;
-  try {
-    keep = std::stoul(*keep_text);
-  } catch (...) {
-  }
-  if (keep < 1 || keep > 1'000'000 || keep_text->find_first_not_of("0123456789") != std::string::npos) {
-    throw usage_error("--keep " + *keep_text + ": expected a number, 1 or more");
-  }
-  const std::string location = location_argument(a, "prune");
+  command cli = prune_cli();
+  if (!cli.parse(argv, std::cout)) return 0;
+  const bool dry_run = cli.get<bool>("dry-run");
+  if (!cli.given("keep")) throw usage_error("--keep N is required (how many full chains to keep per instance)");
+  const auto keep = static_cast<std::size_t>(cli.get<long long>("keep"));
+  const std::string location = location_argument(cli, "prune");
   set_locations places;
   auto sets = places.list(location);
   auto doomed = prune_plan(sets, keep);

@@ -1,6 +1,6 @@
 // `jetstrand restore` and `jetstrand verify`: offline, on backup sets in directories.
 #include "backup_command.hpp"
-#include "cli_args.hpp"
+#include "command_line/command.hpp"
 #include "human_units.hpp"
 #include "s3/s3_location.hpp"
 #include "set_locations.hpp"
@@ -14,61 +14,51 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 namespace jetstrand::cli {
 using namespace jetstrand::backup;
-
-const char* const restore_usage = R"(usage: jetstrand restore (--from SET [--from SET ...] | --repo LOCATION) --data DIR [options]
-
-Restores an instance from a backup set (a full set, then any incrementals taken after it,
-in order) into DIR/<instance>, replays its logs and verifies every database. The sets are
-verified first; if anything is missing or damaged, nothing is written. The instance must
-not exist in DIR yet. Then `jetstrand serve --data DIR` serves it.
-
-options:
-  --from SET         a backup set: a folder or s3://BUCKET/PREFIX (repeat: full first,
-                     then incrementals)
-  --repo LOCATION    restore the newest complete chain in a repository (a folder or
-                     s3://BUCKET/PREFIX): the newest
-                     complete full set and the complete incrementals after it
-  --data DIR         the data directory to restore into (created if needed)
-  --instance NAME    with --from: restore under this name (default: the name in the
-                     manifest); with --repo: whose chain, when the repository holds
-                     backups of several instances
-  -h, --help         this text
-
-Exit status: 0 restored, 1 refused or failed (the reason and its JET code are printed).
-)";
-
-const char* const verify_usage = R"(usage: jetstrand verify SET [SET ...]
-
-Checks backup sets (folders, or s3://BUCKET/PREFIX: copied to a scratch folder first): the manifest, every file's size and CRC32C, every database
-page (checksum, page number, tree), every log record, and that the logs cover the range
-the databases need. Several sets are checked as a chain: a full set, then incrementals.
-
-options:
-  -h, --help         this text
-
-Exit status: 0 clean, 1 a problem was found (which file, what, and its JET code).
-)";
+using namespace jetstrand::command_line;
 
 namespace {
+
+command restore_cli() {
+  command c("jetstrand restore (--from SET [--from SET ...] | --repo LOCATION) --data DIR [options]",
+            "Restores an instance from a backup set (a full set, then any incrementals taken after it,\n"
+            "in order) into DIR/<instance>, replays its logs and verifies every database. The sets are\n"
+            "verified first; if anything is missing or damaged, nothing is written. The instance must\n"
+            "not exist in DIR yet. Then `jetstrand serve --data DIR` serves it.",
+            "Exit status: 0 restored, 1 refused or failed (the reason and its JET code are printed).");
+  c.options()
+      ("from", repeated_text("SET"),
+       "a backup set: a folder or s3://BUCKET/PREFIX (repeat: full first, then incrementals)")
+      ("repo", text("LOCATION"),
+       "restore the newest complete chain in a repository (a folder or s3://BUCKET/PREFIX): the newest "
+       "complete full set and the complete incrementals after it")
+      ("data", text("DIR"), "the data directory to restore into (created if needed)")
+      ("instance", text("NAME"),
+       "with --from: restore under this name (default: the name in the manifest); with --repo: whose chain, "
+       "when the repository holds backups of several instances");
+  return c;
+}
+
+command verify_cli() {
+  command c("jetstrand verify SET [SET ...]",
+            "Checks backup sets (folders, or s3://BUCKET/PREFIX: copied to a scratch folder first): the\n"
+            "manifest, every file's size and CRC32C, every database page (checksum, page number, tree),\n"
+            "every log record, and that the logs cover the range the databases need. Several sets are\n"
+            "checked as a chain: a full set, then incrementals.",
+            "Exit status: 0 clean, 1 a problem was found (which file, what, and its JET code).");
+  c.takes_operands(std::numeric_limits<std::size_t>::max());
+  return c;
+}
+
 
 std::string describe(const boost::system::error_code& ec) {
   if (ec.category() == jet_category()) {
     return std::to_string(ec.value()) + " " + std::string(jet_error_name(ec.value()));
   }
   return ec.message();
-}
-
-std::vector<std::string> positional(std::span<char*> argv) {
-  std::vector<std::string> out;
-  for (char* a : argv) {
-    std::string s(a);
-    if (s.starts_with("-")) throw usage_error("unknown option '" + s + "'");
-    out.push_back(s);
-  }
-  return out;
 }
 
 // A set named on the command line that is not there: said plainly, before anything else.
@@ -143,17 +133,15 @@ bool chain_from_repository(set_locations& places, const std::string& location, r
 }  // namespace
 
 int restore_command(std::span<char*> argv) {
-  args a(argv);
-  if (a.flag("--help") || a.flag("-h")) {
-    std::cout << restore_usage;
-    return 0;
-  }
+  command cli = restore_cli();
+  if (!cli.parse(argv, std::cout)) return 0;
   restore_options o;
-  while (auto v = a.value("--from")) o.sets.emplace_back(*v);
-  auto repo = a.value("--repo");
-  if (auto v = a.value("--data")) o.data_dir = *v;
-  if (auto v = a.value("--instance")) o.instance = *v;
-  a.expect_empty();
+  for (const auto& set : cli.find<std::vector<std::string>>("from").value_or(std::vector<std::string>{})) {
+    o.sets.emplace_back(set);
+  }
+  auto repo = cli.find<std::string>("repo");
+  o.data_dir = cli.find<std::string>("data").value_or("");
+  o.instance = cli.find<std::string>("instance").value_or("");
   if (o.sets.empty() == !repo) throw usage_error("give --from SET (one or more) or --repo LOCATION");
   if (o.data_dir.empty()) throw usage_error("--data DIR is required");
   set_locations places;
@@ -177,13 +165,9 @@ int restore_command(std::span<char*> argv) {
 }
 
 int verify_command(std::span<char*> argv) {
-  args a(argv);
-  if (a.flag("--help") || a.flag("-h")) {
-    std::cout << verify_usage;
-    return 0;
-  }
-  std::vector<std::filesystem::path> sets;
-  for (const auto& s : positional(argv)) sets.emplace_back(s);
+  command cli = verify_cli();
+  if (!cli.parse(argv, std::cout)) return 0;
+  std::vector<std::filesystem::path> sets(cli.operands().begin(), cli.operands().end());
   if (sets.empty()) throw usage_error("which backup set? (jetstrand verify SET)");
   if (report_missing_sets("verify", sets)) return 1;
   set_locations places;

@@ -1,8 +1,6 @@
 #include "serve_command.hpp"
 
-#include "human_units.hpp"
-
-#include "cli_args.hpp"
+#include "command_line/command.hpp"
 
 #include "jetstrand/engine.hpp"
 #include "jetstrand/log.hpp"
@@ -21,39 +19,41 @@
 #include <thread>
 
 namespace jetstrand::cli {
-
-const char* const serve_usage = R"(usage: jetstrand serve [options]
-
-Runs the storage engine with its HTTP control endpoint. With no options it serves a
-default instance ("default", with a database "default") in ./jetstrand-data on
-http://127.0.0.1:8642. Data written there survives restarts and crashes: at start every
-instance found in the data directory is opened and recovered.
-
-options:
-  --data DIR            data directory (default: ./jetstrand-data)
-  --listen HOST:PORT    address to listen on (default: 127.0.0.1:8642; port 0 picks one).
-                        Anything but loopback exposes the engine: use --token with it.
-  --token TOKEN         require "Authorization: Bearer TOKEN" on every route but
-                        /healthz and the dashboard page at / (it asks for the token)
-                        (default: the JETSTRAND_TOKEN environment variable, else none)
-  --metrics-open        with a token: let /metrics be read without it
-  --tls-cert FILE       serve HTTPS only (TLS 1.2 or later) with this PEM certificate
-                        chain (the server's certificate first); needs --tls-key
-  --tls-key FILE        the PEM private key of --tls-cert
-  --max-connections N   connections served at once; more wait (default: 512)
-  --cache-size SIZE     memory for database pages, all instances together, e.g. 64M or
-                        2G (default: 256M; at least 256K). Databases may be far larger.
-  --one-instance        ESE one-instance mode (the legacy instance-less calls work)
-  --log-level LEVEL     trace, debug, info, warning, error or off (default: info)
-  --file-backend KIND   auto, io_uring or thread_pool (default: auto, or the
-                        JETSTRAND_FILE_BACKEND environment variable)
-  --threads N           I/O threads (default: 2)
-  -h, --help            this text
-
-SIGINT or SIGTERM stops the server cleanly (exit status 0).
-)";
+using namespace jetstrand::command_line;
 
 namespace {
+
+command serve_cli() {
+  command c("jetstrand serve [options]",
+            "Runs the storage engine with its HTTP control endpoint. With no options it serves a\n"
+            "default instance (\"default\", with a database \"default\") in ./jetstrand-data on\n"
+            "http://127.0.0.1:8642. Data written there survives restarts and crashes: at start every\n"
+            "instance found in the data directory is opened and recovered.",
+            "SIGINT or SIGTERM stops the server cleanly (exit status 0).");
+  c.options()
+      ("data", text("DIR")->default_value("./jetstrand-data"), "data directory")
+      ("listen", text("HOST:PORT")->default_value("127.0.0.1:8642"),
+       "address to listen on (port 0 picks one). Anything but loopback exposes the engine: use --token with it.")
+      ("token", text("TOKEN"),
+       "require \"Authorization: Bearer TOKEN\" on every route but /healthz and the dashboard page at / "
+       "(it asks for the token) (default: the JETSTRAND_TOKEN environment variable, else none)")
+      ("metrics-open", flag(), "with a token: let /metrics be read without it")
+      ("tls-cert", text("FILE"),
+       "serve HTTPS only (TLS 1.2 or later) with this PEM certificate chain (the server's certificate first); "
+       "needs --tls-key")
+      ("tls-key", text("FILE"), "the PEM private key of --tls-cert")
+      ("max-connections", number(1, 1'000'000)->default_value(512, "512"), "connections served at once; more wait")
+      ("cache-size", size(256u << 10)->default_value(256u << 20, "256M"),
+       "memory for database pages, all instances together, e.g. 64M or 2G (at least 256K). Databases may be "
+       "far larger.")
+      ("one-instance", flag(), "ESE one-instance mode (the legacy instance-less calls work)")
+      ("log-level", one_of({"trace", "debug", "info", "warning", "error", "off"}, "LEVEL")->default_value("info"),
+       "trace, debug, info, warning, error or off")
+      ("file-backend", one_of({"auto", "io_uring", "thread_pool"}, "KIND"),
+       "auto, io_uring or thread_pool (default: auto, or the JETSTRAND_FILE_BACKEND environment variable)")
+      ("threads", number(1, 64)->default_value(2, "2"), "I/O threads");
+  return c;
+}
 
 std::string format_endpoint(const net::server_options& o) {
   auto a = o.address.to_string();
@@ -67,72 +67,39 @@ struct serve_config {
   int threads = 2;
 };
 
-serve_config parse(args& a) {
-  serve_config c;
-  if (auto v = a.value("--data")) c.engine.data_dir = *v;
-  if (auto v = a.value("--listen")) {
-    std::string error;
-    if (!net::parse_listen_address(*v, c.server, error)) {
-      throw usage_error("--listen " + *v + ": " + error);
-    }
+serve_config parse(const command& c) {
+  serve_config config;
+  config.engine.data_dir = c.get<std::string>("data");
+  const auto listen = c.get<std::string>("listen");
+  if (std::string error; !net::parse_listen_address(listen, config.server, error)) {
+    throw usage_error("--listen " + listen + ": " + error);
   }
-  if (auto v = a.value("--token")) {
-    c.server.token = *v;
+  if (auto v = c.find<std::string>("token")) {
+    config.server.token = *v;
   } else if (const char* env = std::getenv("JETSTRAND_TOKEN"); env && *env) {
-    c.server.token = env;
+    config.server.token = env;
   }
-  if (a.flag("--one-instance")) c.engine.mode = instance_mode::one;
-  if (a.flag("--metrics-open")) c.server.metrics_open = true;
-  if (auto v = a.value("--tls-cert")) c.server.tls_certificate_chain = *v;
-  if (auto v = a.value("--tls-key")) c.server.tls_private_key = *v;
-  if (c.server.tls_certificate_chain.empty() != c.server.tls_private_key.empty()) {
+  if (c.get<bool>("one-instance")) config.engine.mode = instance_mode::one;
+  config.server.metrics_open = c.get<bool>("metrics-open");
+  config.server.tls_certificate_chain = c.find<std::string>("tls-cert").value_or("");
+  config.server.tls_private_key = c.find<std::string>("tls-key").value_or("");
+  if (config.server.tls_certificate_chain.empty() != config.server.tls_private_key.empty()) {
     throw usage_error("--tls-cert and --tls-key go together");
   }
-  if (auto v = a.value("--max-connections")) {
-    long n = 0;
-    try {
-      n = std::stol(*v);
-    } catch (...) {
-    }
-    if (n < 1 || n > 1'000'000) throw usage_error("--max-connections " + *v + ": expected 1 to 1000000");
-    c.server.max_connections = static_cast<std::size_t>(n);
-  }
-  if (auto v = a.value("--cache-size")) {
-    auto n = parse_size(*v);
-    if (!n || *n < (256u << 10)) throw usage_error("--cache-size " + *v + ": expected a size of at least 256K, such as 64M or 2G");
-    c.engine.cache_size = static_cast<std::size_t>(*n);
-  }
-  if (auto v = a.value("--log-level")) {
-    auto l = parse_log_level(*v);
-    if (!l) throw usage_error("--log-level " + *v + ": expected trace, debug, info, warning, error or off");
-    c.level = *l;
-  }
-  if (auto v = a.value("--file-backend")) {
-    auto k = io::parse_backend_kind(*v);
-    if (!k) throw usage_error("--file-backend " + *v + ": expected auto, io_uring or thread_pool");
-    c.engine.file_backend = *k;
-  }
-  if (auto v = a.value("--threads")) {
-    try {
-      c.threads = std::stoi(*v);
-    } catch (...) {
-      c.threads = 0;
-    }
-    if (c.threads < 1 || c.threads > 64) throw usage_error("--threads " + *v + ": expected 1 to 64");
-  }
-  a.expect_empty();
-  return c;
+  config.server.max_connections = static_cast<std::size_t>(c.get<long long>("max-connections"));
+  config.engine.cache_size = static_cast<std::size_t>(c.get<std::uint64_t>("cache-size"));
+  config.level = *parse_log_level(c.get<std::string>("log-level"));
+  if (auto v = c.find<std::string>("file-backend")) config.engine.file_backend = *io::parse_backend_kind(*v);
+  config.threads = static_cast<int>(c.get<long long>("threads"));
+  return config;
 }
 
 }  // namespace
 
 int serve_command(std::span<char*> argv) {
-  args a(argv);
-  if (a.flag("--help") || a.flag("-h")) {
-    std::cout << serve_usage;
-    return 0;
-  }
-  serve_config config = parse(a);
+  command cli = serve_cli();
+  if (!cli.parse(argv, std::cout)) return 0;
+  serve_config config = parse(cli);
   enable_console_logging(config.level);
   if (!config.server.address.is_loopback()) {
     std::cerr << "warning: listening on " << config.server.address.to_string()

@@ -7,6 +7,4 @@ namespace jetstrand::cli {
 // `jetstrand serve ...`: returns the process exit code.
 int serve_command(std::span<char*> args);
 
-extern const char* const serve_usage;
-
 }  // namespace jetstrand::cli

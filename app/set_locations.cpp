@@ -1,6 +1,6 @@
 #include "set_locations.hpp"
 
-#include "cli_args.hpp"
+#include "command_line/usage_error.hpp"
 #include "s3/s3_location.hpp"
 #include "s3/s3_repository.hpp"
 
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 namespace jetstrand::cli {
+using command_line::usage_error;
 
 namespace fs = std::filesystem;
 

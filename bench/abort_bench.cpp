@@ -9,7 +9,7 @@
 
 #include "background_writer.hpp"
 #include "bench_clock.hpp"
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
 #include "cold_cache.hpp"
@@ -193,48 +193,45 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
 }  // namespace
 
 int abort_latency(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "chains", "chunk", "trials", "backend", "writer", "dir", "max-rate", "cold"});
-  if (o.count("help")) {
-    std::cout << R"(usage: jetstrand-bench abort [options]
-  --db-size SIZE     database size, page-cache warm (default 1G)
-  --chains LIST      concurrent read chains, one run each (default 1,4,16,64)
-  --chunk SIZE       bytes per read, and the backup's chunk (default 64K)
-  --trials N         stops per chain count (default 500)
-  --backend B        both, io_uring or thread_pool (default both)
-  --writer on|off    a writer committing throughout (default on)
-  --max-rate SIZE    the backup's rate limit, bytes per second (default 0: unlimited);
-                     the stop then finds chains waiting under the limit
-  --cold             the database dropped from the OS page cache before every trial
-                     (fdatasync + posix_fadvise DONTNEED): the stop finds reads on the disk
-  --dir DIR          where the scratch instance goes (default the temp directory)
-  --table            a markdown table instead of JSON lines
-Latency: from the stop call, on a thread that is not an io thread, to the completion of
-the last chain. bytes_after_stop_max: the most one chain received after the call.
-strand_post_p50_us/p99_us: the floor, a bare post from the same thread to the instance's
-strand under the same load (as many extra runs as --trials).
-)";
-    return 0;
-  }
+  command c("jetstrand-bench abort [options]",
+            "Stops a backup while N read chains are in flight, many times over.",
+            "Latency: from the stop call, on a thread that is not an io thread, to the completion of\n"
+            "the last chain. bytes_after_stop_max: the most one chain received after the call.\n"
+            "strand_post_p50_us/p99_us: the floor, a bare post from the same thread to the instance's\n"
+            "strand under the same load (as many extra runs as --trials).");
+  c.options()
+      ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
+      ("chains", numbers()->default_value(std::vector<long long>{1, 4, 16, 64}, "1,4,16,64"), "concurrent read chains, one run each")
+      ("chunk", size(8192)->default_value(64 << 10, "64K"), "bytes per read, and the backup's chunk (whole 8K pages)")
+      ("trials", number(1, 1'000'000)->default_value(500, "500"), "stops per chain count")
+      ("backend", one_of({"both", "io_uring", "thread_pool"}, "KIND")->default_value("both"), "the file backends to run")
+      ("writer", one_of({"on", "off"}, "on|off")->default_value("on"), "a writer committing throughout")
+      ("max-rate", size()->default_value(0, "0"),
+       "the backup's rate limit, bytes per second (0: unlimited); the stop then finds chains waiting under the limit")
+      ("cold", flag(),
+       "the database dropped from the OS page cache before every trial (fdatasync + posix_fadvise DONTNEED): the "
+       "stop finds reads on the disk");
+  add_scratch_dir(c);
+  add_table(c);
+  if (!c.parse(args, std::cout)) return 0;
   settings s;
-  s.db_size = parse_size(option(o, "db-size", "1G"));
-  s.chains = parse_counts("chains", option(o, "chains", "1,4,16,64"));
-  s.chunk = static_cast<std::size_t>(parse_size(option(o, "chunk", "64K")));
-  s.trials = parse_count("trials", option(o, "trials", "500"));
-  s.writer = option(o, "writer", "on") == "on";
-  s.dir = option(o, "dir", std::filesystem::temp_directory_path().string());
-  s.max_rate = parse_size(option(o, "max-rate", "0"));
-  s.cold = o.count("cold") > 0;
-  if (s.chunk == 0 || s.chunk % (8 * 1024) != 0) throw std::invalid_argument("--chunk: a multiple of 8K (whole pages)");
-  const auto backend = option(o, "backend", "both");
+  s.db_size = c.get<std::uint64_t>("db-size");
+  for (auto n : c.get<std::vector<long long>>("chains")) s.chains.push_back(static_cast<int>(n));
+  s.chunk = static_cast<std::size_t>(c.get<std::uint64_t>("chunk"));
+  s.trials = static_cast<int>(c.get<long long>("trials"));
+  s.writer = c.get<std::string>("writer") == "on";
+  s.dir = c.get<std::string>("dir");
+  s.max_rate = c.get<std::uint64_t>("max-rate");
+  s.cold = c.get<bool>("cold");
+  if (s.chunk % (8 * 1024) != 0) throw usage_error("--chunk: a multiple of 8K (whole pages)");
+  const auto backend = c.get<std::string>("backend");
   std::vector<io::backend_kind> kinds;
   if (backend == "both") {
     kinds = {io::backend_kind::io_uring, io::backend_kind::thread_pool};
-  } else if (auto k = io::parse_backend_kind(backend)) {
-    kinds = {*k};
   } else {
-    throw std::invalid_argument("--backend: both, io_uring or thread_pool");
+    kinds = {*io::parse_backend_kind(backend)};
   }
-  report out(o.count("table") > 0);
+  report out(c.get<bool>("table"));
   for (auto k : kinds) run_backend(k, s, out);
   return 0;
 }

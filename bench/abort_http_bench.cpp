@@ -5,7 +5,7 @@
 #include "abort_http_bench.hpp"
 
 #include "background_writer.hpp"
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
 #include "bench_server.hpp"
@@ -22,50 +22,51 @@
 namespace jetstrand::bench {
 
 int abort_http(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "downloads", "trials", "writer", "client-rcvbuf", "dir", "tls"});
-  if (o.count("help")) {
-    std::cout << R"(usage: jetstrand-bench abort-http [options]
-  --db-size SIZE     database size, page-cache warm (default 1G)
-  --downloads LIST   concurrent downloads, one run each (default 1,16)
-  --trials N         stops per download count (default 200)
-  --writer on|off    a writer committing throughout (default on)
-  --client-rcvbuf L  client socket receive buffers, one run each: auto (the kernel's
-                     autotuning) or a size (default auto,256K)
-  --dir DIR          where the scratch instance goes (default the temp directory)
-  --tls on|off       serve HTTPS (a self-signed certificate made for the run) and download
-                     over TLS; one run each (default off; on,off measures both side by side)
-  --table            a markdown table instead of JSON lines
-Latency: from sending POST /v1/instances/bench/backup/stop to the end of the last
-download's connection, as the client sees it. bytes_after_stop_max: the most one download
-received after the send (socket buffers included): what was in flight still reaches the
-client before the reset, so the client's receive buffer is part of the latency.
-)";
-    return 0;
-  }
-  const auto db_size = parse_size(option(o, "db-size", "1G"));
-  const auto counts = parse_counts("downloads", option(o, "downloads", "1,16"));
-  const int trials = parse_count("trials", option(o, "trials", "200"));
-  const bool with_writer = option(o, "writer", "on") == "on";
-  std::vector<std::pair<std::string, int>> rcvbufs;
-  {
-    const std::string list = option(o, "client-rcvbuf", "auto,256K") + ",";
-    for (std::size_t at = 0, comma; (comma = list.find(',', at)) != std::string::npos; at = comma + 1) {
-      auto item = list.substr(at, comma - at);
-      rcvbufs.emplace_back(item, item == "auto" ? 0 : static_cast<int>(parse_size(item)));
-    }
+  command c("jetstrand-bench abort-http [options]",
+            "Stops a backup while N HTTP downloads of its database run, many times over.",
+            "Latency: from sending POST /v1/instances/bench/backup/stop to the end of the last\n"
+            "download's connection, as the client sees it. bytes_after_stop_max: the most one download\n"
+            "received after the send (socket buffers included): what was in flight still reaches the\n"
+            "client before the reset, so the client's receive buffer is part of the latency.");
+  c.options()
+      ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
+      ("downloads", numbers()->default_value(std::vector<long long>{1, 16}, "1,16"),
+       "concurrent downloads, one run each")
+      ("trials", number(1, 1'000'000)->default_value(200, "200"), "stops per download count")
+      ("writer", one_of({"on", "off"}, "on|off")->default_value("on"), "a writer committing throughout")
+      ("client-rcvbuf",
+       checked<std::vector<std::string>>(
+           [](std::string_view text) -> std::optional<std::vector<std::string>> {
+             std::vector<std::string> out;
+             for (auto item : split_list(text)) {
+               auto bytes = item == "auto" ? std::optional<std::uint64_t>(0) : parse_size(item);
+               if (!bytes || *bytes > (1u << 30)) return std::nullopt;
+               out.emplace_back(item);
+             }
+             return out;
+           },
+           "auto or a size up to 1G, or several separated by commas", "LIST")
+           ->default_value(std::vector<std::string>{"auto", "256K"}, "auto,256K"),
+       "client socket receive buffers, one run each: auto (the kernel's autotuning) or a size")
+      ("tls", some_of({"on", "off"})->default_value(std::vector<std::string>{"off"}, "off"),
+       "serve HTTPS (a self-signed certificate made for the run) and download over TLS; one run each (on,off "
+       "measures both side by side)");
+  add_scratch_dir(c);
+  add_table(c);
+  if (!c.parse(args, std::cout)) return 0;
+  const auto db_size = c.get<std::uint64_t>("db-size");
+  const auto counts = c.get<std::vector<long long>>("downloads");
+  const auto trials = static_cast<int>(c.get<long long>("trials"));
+  const bool with_writer = c.get<std::string>("writer") == "on";
+  std::vector<std::pair<std::string, int>> rcvbufs;  // as given, and bytes (0: auto)
+  for (const auto& item : c.get<std::vector<std::string>>("client-rcvbuf")) {
+    rcvbufs.emplace_back(item, item == "auto" ? 0 : static_cast<int>(*parse_size(item)));
   }
   std::vector<bool> tls_runs;
-  {
-    const std::string list = option(o, "tls", "off") + ",";
-    for (std::size_t at = 0, comma; (comma = list.find(',', at)) != std::string::npos; at = comma + 1) {
-      auto item = list.substr(at, comma - at);
-      if (item != "on" && item != "off") throw std::runtime_error("--tls: expected on, off or a list of them");
-      tls_runs.push_back(item == "on");
-    }
-  }
-  report out(o.count("table") > 0);
+  for (const auto& t : c.get<std::vector<std::string>>("tls")) tls_runs.push_back(t == "on");
+  report out(c.get<bool>("table"));
 
-  bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "abort-http",
+  bench_instance bi(c.get<std::string>("dir"), "abort-http",
                     io::backend_kind::automatic);
   const auto keys = bi.fill(db_size, 2000, 64, 4);
   const auto certificate = test::make_test_certificate(bi.directory(), "bench", "IP:127.0.0.1");

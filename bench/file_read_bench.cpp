@@ -1,6 +1,6 @@
 #include "file_read_bench.hpp"
 
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 
 #include "jetstrand/io/file_service.hpp"
 
@@ -22,10 +22,10 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 struct options {
-  std::uint64_t size = 256ull << 20;
-  std::size_t chunk = 64 << 10;
-  int passes = 5;
-  std::filesystem::path dir = std::filesystem::temp_directory_path();
+  std::uint64_t size;
+  std::size_t chunk;
+  int passes;
+  std::filesystem::path dir;
 };
 
 // The best of `passes` full sequential reads, in GiB/s.
@@ -87,23 +87,17 @@ double async_loop(const options& o, const std::filesystem::path& path, io::backe
 }  // namespace
 
 int file_read(std::span<char*> args) {
-  options o;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
-      return args[++i];
-    };
-    if (a == "--size") o.size = parse_size(value());
-    else if (a == "--chunk") o.chunk = parse_size(value());
-    else if (a == "--passes") o.passes = std::stoi(value());
-    else if (a == "--dir") o.dir = value();
-    else if (a == "--help" || a == "-h") {
-      std::cout << "usage: jetstrand-bench file-read [--size 256M] [--chunk 64K] [--passes 5] "
-                   "[--dir DIR]\n";
-      return 0;
-    } else throw std::invalid_argument("unexpected argument '" + a + "'");
-  }
+  command c("jetstrand-bench file-read [options]",
+            "Reads one file through the async file layer, per backend, against a pread loop over the\n"
+            "same file (the page cache warm).");
+  c.options()
+      ("size", size(1)->default_value(256ull << 20, "256M"), "the file's size")
+      ("chunk", size(1)->default_value(64 << 10, "64K"), "bytes per read")
+      ("passes", number(1, 1000)->default_value(5, "5"), "reads of the whole file, the best counts");
+  add_scratch_dir(c);
+  if (!c.parse(args, std::cout)) return 0;
+  const options o{c.get<std::uint64_t>("size"), static_cast<std::size_t>(c.get<std::uint64_t>("chunk")),
+                  static_cast<int>(c.get<long long>("passes")), c.get<std::string>("dir")};
 
   auto path = o.dir / ("jetstrand-bench-" + std::to_string(::getpid()));
   {

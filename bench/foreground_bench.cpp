@@ -5,7 +5,7 @@
 #include "foreground_bench.hpp"
 
 #include "background_writer.hpp"
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
 #include "bench_clock.hpp"
@@ -22,22 +22,20 @@
 namespace jetstrand::bench {
 
 int foreground(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "rounds", "dir"});
-  if (o.count("help")) {
-    std::cout << R"(usage: jetstrand-bench foreground [options]
-  --db-size SIZE   database size, page-cache warm (default 1G)
-  --rounds N       backups, each followed by a quiet spell as long (default 5)
-  --dir DIR        where the scratch instance goes (default the temp directory)
-  --table          a markdown table instead of JSON lines
-cores_busy_*: this process's CPU time over the wall time of those spells (2 = both cores).
-)";
-    return 0;
-  }
-  const auto db_size = parse_size(option(o, "db-size", "1G"));
-  const int rounds = parse_count("rounds", option(o, "rounds", "5"));
-  report out(o.count("table") > 0);
+  command c("jetstrand-bench foreground [options]",
+            "Commit latency with and without a backup running, alternately.",
+            "cores_busy_*: this process's CPU time over the wall time of those spells (2 = both cores).");
+  c.options()
+      ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
+      ("rounds", number(1, 1000)->default_value(5, "5"), "backups, each followed by a quiet spell as long");
+  add_scratch_dir(c);
+  add_table(c);
+  if (!c.parse(args, std::cout)) return 0;
+  const auto db_size = c.get<std::uint64_t>("db-size");
+  const auto rounds = static_cast<int>(c.get<long long>("rounds"));
+  report out(c.get<bool>("table"));
 
-  bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "foreground",
+  bench_instance bi(c.get<std::string>("dir"), "foreground",
                     io::backend_kind::automatic);
   const auto keys = bi.fill(db_size, 2000, 64, 4);
   std::vector<double> with, without;

@@ -5,11 +5,12 @@
 // return). A trial whose backup finished before the stop is not a measurement ("missed").
 #include "peers_bench.hpp"
 
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 #include "bench_report.hpp"
 #include "bench_clock.hpp"
 #include "peer_system.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -85,41 +86,35 @@ void measure(peer_system& p, const settings& s, report& out) {
 }  // namespace
 
 int peers(std::span<char*> args) {
-  auto o = parse_options(args, {"volume", "passes", "trials", "systems", "sqlite-step", "dir"});
-  if (o.count("help")) {
-    std::cout << R"(usage: jetstrand-bench peers [options]
-  --volume SIZE       data stored in each system (default 1G)
-  --passes N          whole backups per system, the best counts (default 3)
-  --trials N          stopped backups per system (default 40)
-  --systems LIST      any of jetstrand,rocksdb,sqlite (default all three)
-  --sqlite-step SIZE  bytes of pages per sqlite3_backup_step (default 64K, jetstrand's chunk)
-  --dir DIR           where data and backups go (default the temp directory)
-  --table             a markdown table instead of JSON lines
-Every backup goes to a fresh directory on the same file system and is made durable as
-each system does by default. Stop latency: from the stop call, on another thread, to the
-return of the backup call (RocksDB: StopBackup() to CreateNewBackup(); SQLite: the flag
-checked between steps to sqlite3_backup_finish(); jetstrand: async_stop_backup to the
-completion of async_run_backup).
-)";
-    return 0;
-  }
+  command c("jetstrand-bench peers [options]",
+            "RocksDB's BackupEngine and SQLite's online backup beside jetstrand, on the same data:\n"
+            "whole backups and stopped ones.",
+            "Every backup goes to a fresh directory on the same file system and is made durable as\n"
+            "each system does by default. Stop latency: from the stop call, on another thread, to the\n"
+            "return of the backup call (RocksDB: StopBackup() to CreateNewBackup(); SQLite: the flag\n"
+            "checked between steps to sqlite3_backup_finish(); jetstrand: async_stop_backup to the\n"
+            "completion of async_run_backup).");
+  c.options()
+      ("volume", size(1)->default_value(1ull << 30, "1G"), "data stored in each system")
+      ("passes", number(1, 1000)->default_value(3, "3"), "whole backups per system, the best counts")
+      ("trials", number(1, 100'000)->default_value(40, "40"), "stopped backups per system")
+      ("systems",
+       some_of({"jetstrand", "rocksdb", "sqlite"})
+           ->default_value(std::vector<std::string>{"jetstrand", "rocksdb", "sqlite"}, "jetstrand,rocksdb,sqlite"),
+       "the systems measured")
+      ("sqlite-step", size(1)->default_value(64 << 10, "64K"), "bytes of pages per sqlite3_backup_step (jetstrand's chunk)");
+  add_scratch_dir(c);
+  add_table(c);
+  if (!c.parse(args, std::cout)) return 0;
   settings s;
-  s.volume = parse_size(option(o, "volume", "1G"));
-  s.passes = parse_count("passes", option(o, "passes", "3"));
-  s.trials = parse_count("trials", option(o, "trials", "40"));
-  s.dir = option(o, "dir", std::filesystem::temp_directory_path().string());
-  const auto step = static_cast<std::size_t>(parse_size(option(o, "sqlite-step", "64K")));
-  const std::string systems = "," + option(o, "systems", "jetstrand,rocksdb,sqlite") + ",";
-  for (std::size_t at = 1; at < systems.size();) {
-    auto comma = systems.find(',', at);
-    auto name = systems.substr(at, comma - at);
-    if (name != "jetstrand" && name != "rocksdb" && name != "sqlite") {
-      throw std::invalid_argument("--systems: jetstrand, rocksdb or sqlite, not '" + name + "'");
-    }
-    at = comma + 1;
-  }
-  report out(o.count("table") > 0);
-  auto wanted = [&](const char* n) { return systems.find(std::string(",") + n + ",") != std::string::npos; };
+  s.volume = c.get<std::uint64_t>("volume");
+  s.passes = static_cast<int>(c.get<long long>("passes"));
+  s.trials = static_cast<int>(c.get<long long>("trials"));
+  s.dir = c.get<std::string>("dir");
+  const auto step = static_cast<std::size_t>(c.get<std::uint64_t>("sqlite-step"));
+  const auto systems = c.get<std::vector<std::string>>("systems");
+  report out(c.get<bool>("table"));
+  auto wanted = [&](const char* n) { return std::find(systems.begin(), systems.end(), n) != systems.end(); };
   if (wanted("jetstrand")) measure(*make_jetstrand_peer(s.dir), s, out);
   if (wanted("rocksdb")) {
     auto p = make_rocksdb_peer(s.dir);

@@ -1,6 +1,6 @@
 #include "storage_bench.hpp"
 
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 
 #include "jetstrand/engine.hpp"
 
@@ -70,11 +70,13 @@ struct scratch_engine {
   std::unique_ptr<engine> eng;
 };
 
-io::backend_kind backend_option(const std::map<std::string, std::string>& o) {
-  auto k = io::parse_backend_kind(option(o, "backend", "auto"));
-  if (!k) throw std::invalid_argument("--backend: auto, io_uring or thread_pool");
-  return *k;
+// --backend and --dir, shared by commit and recovery.
+void add_engine_options(command& c) {
+  c.options()("backend", one_of({"auto", "io_uring", "thread_pool"}, "KIND")->default_value("auto"), "the file backend");
+  add_scratch_dir(c);
 }
+
+io::backend_kind backend_option(const command& c) { return *io::parse_backend_kind(c.get<std::string>("backend")); }
 
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -123,25 +125,17 @@ void run_commits(instance& inst, int writers, double seconds, std::size_t value_
 }  // namespace
 
 int commit(std::span<char*> args) {
-  auto o = parse_options(args, {"writers", "seconds", "value-size", "backend", "dir"});
-  if (o.count("help")) {
-    std::cout << "usage: jetstrand-bench commit [--writers 1,8] [--seconds 3] [--value-size 100]\n"
-                 "                              [--backend auto|io_uring|thread_pool] [--dir DIR]\n";
-    return 0;
-  }
-  const double seconds = std::stod(option(o, "seconds", "3"));
-  const std::size_t value_size = parse_size(option(o, "value-size", "100"));
-  std::vector<int> writer_counts;
-  std::string list = option(o, "writers", "1,8");
-  for (std::size_t start = 0; start <= list.size();) {
-    auto comma = list.find(',', start);
-    writer_counts.push_back(std::stoi(list.substr(start, comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  for (int writers : writer_counts) {
-    scratch_engine s(option(o, "dir", std::filesystem::temp_directory_path().string()),
-                     backend_option(o), 2, std::chrono::milliseconds(1000));
+  command c("jetstrand-bench commit [options]", "Durable commits per second and their latency.");
+  c.options()
+      ("writers", numbers()->default_value(std::vector<long long>{1, 8}, "1,8"), "concurrent writers, one run each")
+      ("seconds", seconds(0.1, 3600)->default_value(3, "3"), "how long each run commits")
+      ("value-size", size(1)->default_value(100, "100"), "bytes per value");
+  add_engine_options(c);
+  if (!c.parse(args, std::cout)) return 0;
+  const double run_seconds = c.get<double>("seconds");
+  const auto value_size = static_cast<std::size_t>(c.get<std::uint64_t>("value-size"));
+  for (long long writers : c.get<std::vector<long long>>("writers")) {
+    scratch_engine s(c.get<std::string>("dir"), backend_option(c), 2, std::chrono::milliseconds(1000));
     auto inst = s.open("bench");
     std::promise<boost::system::error_code> made;
     inst->async_create_database("d", [&](boost::system::error_code ec) { made.set_value(ec); });
@@ -149,7 +143,7 @@ int commit(std::span<char*> args) {
     std::vector<double> lat;
     std::uint64_t commits = 0;
     auto t0 = clock_type::now();
-    run_commits(*inst, writers, seconds, value_size, lat, commits);
+    run_commits(*inst, static_cast<int>(writers), run_seconds, value_size, lat, commits);
     double elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
     std::promise<storage_stats> st;
     inst->async_stats([&](boost::system::error_code, storage_stats x) { st.set_value(x); });
@@ -170,17 +164,17 @@ int commit(std::span<char*> args) {
 }
 
 int recovery(std::span<char*> args) {
-  auto o = parse_options(args, {"log-size", "value-size", "backend", "dir"});
-  if (o.count("help")) {
-    std::cout << "usage: jetstrand-bench recovery [--log-size 100M] [--value-size 1K]\n"
-                 "                                [--backend auto|io_uring|thread_pool] [--dir DIR]\n";
-    return 0;
-  }
-  const std::uint64_t log_size = parse_size(option(o, "log-size", "100M"));
-  const std::size_t value_size = parse_size(option(o, "value-size", "1K"));
+  command c("jetstrand-bench recovery [options]",
+            "Time to recover an instance whose log holds --log-size past its checkpoint.");
+  c.options()
+      ("log-size", size(1)->default_value(100 << 20, "100M"), "log written after the checkpoint")
+      ("value-size", size(1)->default_value(1024, "1K"), "bytes per value");
+  add_engine_options(c);
+  if (!c.parse(args, std::cout)) return 0;
+  const std::uint64_t log_size = c.get<std::uint64_t>("log-size");
+  const auto value_size = static_cast<std::size_t>(c.get<std::uint64_t>("value-size"));
   // No checkpoint during the run: everything written stays in the log only.
-  scratch_engine s(option(o, "dir", std::filesystem::temp_directory_path().string()),
-                   backend_option(o), 2, std::chrono::hours(24));
+  scratch_engine s(c.get<std::string>("dir"), backend_option(c), 2, std::chrono::hours(24));
   auto inst = s.open("source");
   std::promise<boost::system::error_code> made;
   inst->async_create_database("d", [&](boost::system::error_code ec) { made.set_value(ec); });

@@ -3,7 +3,7 @@
 // that its resident memory is its own.
 #include "storage_compare.hpp"
 
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 #include "kv_system.hpp"
 
 #include <boost/json.hpp>
@@ -158,29 +158,34 @@ std::unique_ptr<kv_system> make(const std::string& name, const std::filesystem::
 }  // namespace
 
 int storage(std::span<char*> args) {
-  auto o = parse_options(args, {"systems", "data-size", "cache-size", "value-size", "seconds", "writers", "readers", "dir"});
-  if (o.count("help")) {
-    std::cout << "usage: jetstrand-bench storage [--systems jetstrand,rocksdb,sqlite] [--data-size 256M]\n"
-                 "         [--cache-size 16M] [--value-size 100] [--seconds 3] [--writers 8] [--readers 2]\n"
-                 "         [--dir DIR]\n"
-                 "One JSON line per system and operation: fill_lazy, fill_durable, get_hot, get_cold, scan.\n";
-    return 0;
-  }
+  command c("jetstrand-bench storage [options]",
+            "jetstrand, RocksDB and SQLite on the same data, the same durability and the same cache\n"
+            "budget, each in a child process of its own.",
+            "One JSON line per system and operation: fill_lazy, fill_durable, get_hot, get_cold, scan.");
+  c.options()
+      ("systems",
+       some_of({"jetstrand", "rocksdb", "sqlite"})
+           ->default_value(std::vector<std::string>{"jetstrand", "rocksdb", "sqlite"}, "jetstrand,rocksdb,sqlite"),
+       "the systems measured")
+      ("data-size", size(1)->default_value(256 << 20, "256M"), "data written by the fills")
+      ("cache-size", size(256 << 10)->default_value(16 << 20, "16M"), "every system's cache budget")
+      ("value-size", size(1)->default_value(100, "100"), "bytes per value")
+      ("seconds", seconds(0.1, 3600)->default_value(3, "3"), "how long each get and scan runs")
+      ("writers", number(1, 256)->default_value(8, "8"), "concurrent writers of fill_durable")
+      ("readers", number(1, 256)->default_value(2, "2"), "concurrent readers of the gets and scans");
+  add_scratch_dir(c);
+  if (!c.parse(args, std::cout)) return 0;
   settings s;
-  s.data_bytes = parse_size(option(o, "data-size", "256M"));
-  s.cache_bytes = static_cast<std::size_t>(parse_size(option(o, "cache-size", "16M")));
-  s.value_size = static_cast<std::size_t>(parse_size(option(o, "value-size", "100")));
-  s.seconds = std::stod(option(o, "seconds", "3"));
-  s.writers = parse_count("writers", option(o, "writers", "8"));
-  s.readers = parse_count("readers", option(o, "readers", "2"));
-  const auto base = std::filesystem::path(option(o, "dir", std::filesystem::temp_directory_path().string())) /
+  s.data_bytes = c.get<std::uint64_t>("data-size");
+  s.cache_bytes = static_cast<std::size_t>(c.get<std::uint64_t>("cache-size"));
+  s.value_size = static_cast<std::size_t>(c.get<std::uint64_t>("value-size"));
+  s.seconds = c.get<double>("seconds");
+  s.writers = static_cast<int>(c.get<long long>("writers"));
+  s.readers = static_cast<int>(c.get<long long>("readers"));
+  const auto base = std::filesystem::path(c.get<std::string>("dir")) /
                     ("jetstrand-bench-storage-" + std::to_string(::getpid()));
-  std::string list = option(o, "systems", "jetstrand,rocksdb,sqlite");
   int failed = 0;
-  for (std::size_t start = 0; start <= list.size();) {
-    auto comma = list.find(',', start);
-    const std::string name = list.substr(start, comma - start);
-    start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+  for (const auto& name : c.get<std::vector<std::string>>("systems")) {
     std::cout.flush();
     const pid_t child = ::fork();
     if (child < 0) throw std::runtime_error("fork failed");

@@ -3,7 +3,7 @@
 // same run, right before it.
 #include "throughput_bench.hpp"
 
-#include "bench_args.hpp"
+#include "bench_options.hpp"
 #include "bench_instance.hpp"
 #include "bench_report.hpp"
 #include "bench_server.hpp"
@@ -84,34 +84,32 @@ int cold_backup(bench_instance& bi, int passes, report& out) {
 }  // namespace
 
 int throughput(std::span<char*> args) {
-  auto o = parse_options(args, {"db-size", "passes", "dir", "cold"});
-  if (o.count("help")) {
-    std::cout << R"(usage: jetstrand-bench throughput [options]
-  --db-size SIZE   database size, page-cache warm (default 1G)
-  --passes N       best of N for every figure (default 3)
-  --dir DIR        where the scratch instance goes (default the temp directory)
-  --cold           only the in-process backup, its files dropped from the OS page cache
-                   before every pass (fdatasync + posix_fadvise DONTNEED); ceiling: an
-                   O_DIRECT read of the same files (the disk's sequential read)
-  --table          a markdown table instead of JSON lines
-in-process: a full backup (every page verified, the manifest's CRC32C computed) to a
+  command c("jetstrand-bench throughput [options]",
+            "A full backup, in-process and over HTTP, against a pread loop over the same files.",
+            R"(in-process: a full backup (every page verified, the manifest's CRC32C computed) to a
 null sink; ceiling: pread of the database and logs it copied; checksum ceiling: the same
 pread loop also computing a CRC32C of every page and of every file, on one thread (the
 least a verified backup with a manifest does).
 http: one download of the database from a server on 127.0.0.1, the body read and
-dropped by one client thread; ceiling: pread of the database.
-)";
-    return 0;
-  }
-  const auto db_size = parse_size(option(o, "db-size", "1G"));
-  const int passes = parse_count("passes", option(o, "passes", "3"));
-  report out(o.count("table") > 0);
+dropped by one client thread; ceiling: pread of the database.)");
+  c.options()
+      ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
+      ("passes", number(1, 1000)->default_value(3, "3"), "best of N for every figure")
+      ("cold", flag(),
+       "only the in-process backup, its files dropped from the OS page cache before every pass (fdatasync + "
+       "posix_fadvise DONTNEED); ceiling: an O_DIRECT read of the same files (the disk's sequential read)");
+  add_scratch_dir(c);
+  add_table(c);
+  if (!c.parse(args, std::cout)) return 0;
+  const auto db_size = c.get<std::uint64_t>("db-size");
+  const auto passes = static_cast<int>(c.get<long long>("passes"));
+  report out(c.get<bool>("table"));
 
-  bench_instance bi(option(o, "dir", std::filesystem::temp_directory_path().string()), "throughput",
+  bench_instance bi(c.get<std::string>("dir"), "throughput",
                     io::backend_kind::automatic);
   bi.fill(db_size, 2000, 64, 4);
 
-  if (o.count("cold")) return cold_backup(bi, passes, out);
+  if (c.get<bool>("cold")) return cold_backup(bi, passes, out);
 
   // In-process, whole backup.
   std::vector<std::filesystem::path> copied;

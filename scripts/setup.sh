@@ -24,11 +24,11 @@ while [ $# -gt 0 ]; do
 done
 
 # Boost 1.81 components we use (not libboost1.81-all-dev: it drags in MPI and Python and
-# still lacks json and url), liburing, OpenSSL (TLS), libcurl (S3-compatible stores), zstd
+# still lacks json and url; program_options parses the command lines), liburing, OpenSSL (TLS), libcurl (S3-compatible stores), zstd
 # (compressed sets), the toolchain, and curl for the black-box checks.
 packages=(g++ cmake ninja-build pkg-config curl
   libboost1.81-dev libboost-log1.81-dev libboost-test1.81-dev
-  libboost-json1.81-dev libboost-url1.81-dev liburing-dev libssl-dev
+  libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev liburing-dev libssl-dev
   libcurl4-openssl-dev libzstd-dev)
 # The tests also drive the dashboard in a real browser (Chromium, headless), and back up
 # to an S3-compatible server (s3rver, from npm: Node.js and npm from Debian if missing).

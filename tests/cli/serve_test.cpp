@@ -148,13 +148,13 @@ BOOST_AUTO_TEST_CASE(bad_arguments_exit_2_with_a_reason) {
       {{binary}, "usage: jetstrand"},
       {{binary, "frobnicate"}, "unknown command 'frobnicate'"},
       {{binary, "serve", "--listen", "localhost:80"}, "IP address literal"},
-      {{binary, "serve", "--listen"}, "--listen needs a value"},
+      {{binary, "serve", "--listen"}, "the required argument for option '--listen' is missing"},
       {{binary, "serve", "--log-level", "loud"}, "--log-level loud"},
       {{binary, "serve", "--file-backend", "floppy"}, "--file-backend floppy"},
       {{binary, "serve", "--threads", "0"}, "--threads 0"},
       {{binary, "serve", "--cache-size", "1K"}, "--cache-size 1K: expected a size of at least 256K"},
       {{binary, "serve", "--cache-size", "lots"}, "--cache-size lots"},
-      {{binary, "serve", "--bogus"}, "unexpected argument '--bogus'"},
+      {{binary, "serve", "--bogus"}, "unrecognised option '--bogus'"},
   };
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT(c.args.back()) {
