@@ -35,8 +35,7 @@ command backup_cli() {
             "then manifest.json with the size and CRC32C of each.",
             "S3-compatible stores (AWS S3, MinIO, Ceph RGW, ...): credentials from AWS_ACCESS_KEY_ID,\n"
             "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), the region from AWS_REGION (default\n"
-            "us-east-1), another store's address from AWS_ENDPOINT_URL (path-style requests). Files\n"
-            "larger than 8 MiB go up as multipart uploads, 8 MiB in memory at a time.\n"
+            "us-east-1), another store's address from AWS_ENDPOINT_URL (path-style requests).\n"
             "\n"
             "Nothing is created at the target until the server has accepted the begin. Progress goes to\n"
             "stderr. If the backup does not complete (Ctrl-C, a stop on the server, an error), it is\n"
@@ -70,7 +69,10 @@ command backup_cli() {
        "compressed and plain sets alike")
       ("retries", number(0, 100)->default_value(3, "3"),
        "a file download cut by the network is resumed where it stopped (HTTP Range) up to N times while the "
-       "backup is open");
+       "backup is open")
+      ("multipart-threshold", size(s3::part_size)->default_value(s3::default_multipart_threshold, "64M"),
+       "S3: a file of this size or more goes up as a multipart upload of 8 MiB parts, a smaller one as one PUT "
+       "(held in memory until sent, so that a failed request can be sent again); at least 8M");
   return c;
 }
 
@@ -88,7 +90,7 @@ struct backup_config {
   std::filesystem::path cacert;
   std::chrono::milliseconds timeout{};
   int retries = 0;
-  bool compress = false;  // --compress zstd
+  storage_choices storage;  // --compress, --multipart-threshold
 };
 
 backup_config parse(const command& c) {
@@ -107,7 +109,8 @@ backup_config parse(const command& c) {
     config.token = env;
   }
   config.timeout = std::chrono::milliseconds(static_cast<long long>(c.get<double>("timeout") * 1000));
-  config.compress = c.given("compress");
+  config.storage.compress = c.given("compress");
+  config.storage.multipart_threshold = static_cast<std::size_t>(c.get<std::uint64_t>("multipart-threshold"));
   config.retries = static_cast<int>(c.get<long long>("retries"));
   if (config.out.empty() == config.repo.empty()) {
     throw usage_error("give one of --out DIR or --repo LOCATION (a folder or s3://BUCKET/PREFIX)");
@@ -254,7 +257,7 @@ int backup_command(std::span<char*> argv) {
   try {
     // Refused before the server is asked anything; nothing is created there yet.
     target.emplace(config.out, config.repo, config.created,
-                   config.incremental ? set_kind::incremental : set_kind::full, config.instance, config.compress);
+                   config.incremental ? set_kind::incremental : set_kind::full, config.instance, config.storage);
   } catch (const usage_error&) {
     throw;
   } catch (const std::exception& e) {
@@ -284,7 +287,7 @@ int backup_command(std::span<char*> argv) {
   const auto& m = run.manifest();
   std::cout << "backup completed: " << target->where() << " (" << to_string(m.kind) << ", "
             << m.files.size() << (m.files.size() == 1 ? " file, " : " files, ") << human_bytes(m.total_bytes())
-            << (config.compress ? " stored as " + human_bytes(target->stored_bytes()) + " (zstd)" : std::string())
+            << (config.storage.compress ? " stored as " + human_bytes(target->stored_bytes()) + " (zstd)" : std::string())
             << ", logs " << storage_log_name(m.generation_low) << " to "
             << storage_log_name(std::max(m.generation_low, m.generation_high - 1)) << ")\n";
   return 0;

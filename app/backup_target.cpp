@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 using namespace jetstrand::backup;
 
 backup_target::backup_target(const std::string& out, const std::string& repo, const std::string& created,
-                             set_kind kind, const std::string& instance, bool compress) {
+                             set_kind kind, const std::string& instance, const storage_choices& how) {
   const std::string& given = out.empty() ? repo : out;
   if (s3::is_s3(given)) {
     auto location = s3::parse_s3_location(given);
@@ -33,10 +33,10 @@ backup_target::backup_target(const std::string& out, const std::string& repo, co
       throw std::runtime_error("cannot use " + given + ": it already holds objects (a backup set needs a new prefix)");
     }
     where_ = location->text();
-    auto sink = std::make_unique<s3::s3_sink>(*s3_, *location, instance);
+    auto sink = std::make_unique<s3::s3_sink>(*s3_, *location, instance, how.multipart_threshold);
     s3_sink_ = sink.get();
     sink_ = std::move(sink);
-    if (compress) zstd_ = std::make_unique<zstd_sink>(*sink_);
+    if (how.compress) zstd_ = std::make_unique<zstd_sink>(*sink_);
     return;
   }
   fs::path dir = out;
@@ -58,7 +58,7 @@ backup_target::backup_target(const std::string& out, const std::string& repo, co
   }
   where_ = dir.string();
   sink_ = std::make_unique<directory_sink>(dir, instance);
-  if (compress) zstd_ = std::make_unique<zstd_sink>(*sink_);
+  if (how.compress) zstd_ = std::make_unique<zstd_sink>(*sink_);
 }
 
 std::string backup_target::describe(const boost::system::error_code& ec) const {

@@ -15,13 +15,18 @@
 
 namespace jetstrand::cli {
 
+// How the files are stored.
+struct storage_choices {
+  bool compress = false;  // every file compressed with zstd (see zstd_sink.hpp)
+  std::size_t multipart_threshold = s3::default_multipart_threshold;  // S3: multipart from this size up
+};
+
 class backup_target {
  public:
   // Throws usage_error for a malformed location, std::runtime_error when the set is not new
   // (a folder that is not empty, a prefix that holds objects) or the store cannot be read.
-  // compress: store every file compressed with zstd (see zstd_sink.hpp).
   backup_target(const std::string& out, const std::string& repo, const std::string& created,
-                backup::set_kind kind, const std::string& instance, bool compress = false);
+                backup::set_kind kind, const std::string& instance, const storage_choices& how = {});
 
   backup::backup_sink& sink() { return zstd_ ? static_cast<backup::backup_sink&>(*zstd_) : *sink_; }
   const std::string& where() const noexcept { return where_; }  // as a user writes it

@@ -2,12 +2,17 @@
 
 #include "jetstrand/error.hpp"
 
+#include <algorithm>
+
 namespace jetstrand::cli::s3 {
 
 using boost::system::error_code;
 
-s3_sink::s3_sink(s3_client& client, s3_location set, std::string instance)
-    : client_(client), set_(std::move(set)), instance_(std::move(instance)) {}
+s3_sink::s3_sink(s3_client& client, s3_location set, std::string instance, std::size_t multipart_threshold)
+    : client_(client),
+      set_(std::move(set)),
+      instance_(std::move(instance)),
+      multipart_threshold_(std::max(multipart_threshold, part_size)) {}
 
 error_code s3_sink::failed(const std::exception& e) {
   last_error_ = e.what();
@@ -31,25 +36,32 @@ error_code s3_sink::start() {
 error_code s3_sink::begin_file(const backup::manifest_file& f) {
   key_ = set_.key(f.relative_path().generic_string());
   buffer_.clear();
-  buffer_.reserve(part_size);
   upload_id_.clear();
   etags_.clear();
   return {};
 }
 
-void s3_sink::flush_part() {
+// Sends every whole part the buffer holds (and, at the end of a file, the short last one),
+// starting the multipart upload with the first.
+void s3_sink::send_full_parts(bool last) {
   if (upload_id_.empty()) upload_id_ = client_.create_multipart(set_.bucket, key_);
-  etags_.push_back(client_.upload_part(set_.bucket, key_, upload_id_, static_cast<int>(etags_.size() + 1), buffer_));
-  buffer_.clear();
+  std::span<const unsigned char> held(buffer_);
+  while (held.size() >= part_size || (last && !held.empty())) {
+    const auto part = held.first(std::min(part_size, held.size()));
+    etags_.push_back(client_.upload_part(set_.bucket, key_, upload_id_, static_cast<int>(etags_.size() + 1), part));
+    held = held.subspan(part.size());
+  }
+  buffer_.erase(buffer_.begin(), buffer_.end() - static_cast<std::ptrdiff_t>(held.size()));
 }
 
 error_code s3_sink::write(std::span<const unsigned char> bytes) {
   try {
     while (!bytes.empty()) {
-      const auto n = std::min(bytes.size(), part_size - buffer_.size());
+      const std::size_t limit = upload_id_.empty() ? multipart_threshold_ : part_size;
+      const auto n = std::min(bytes.size(), limit - buffer_.size());
       buffer_.insert(buffer_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
       bytes = bytes.subspan(n);
-      if (buffer_.size() == part_size) flush_part();
+      if (buffer_.size() == limit) send_full_parts(false);
     }
     return {};
   } catch (const std::exception& e) {
@@ -60,9 +72,9 @@ error_code s3_sink::write(std::span<const unsigned char> bytes) {
 error_code s3_sink::end_file(const backup::manifest_file&) {
   try {
     if (upload_id_.empty()) {
-      client_.put(set_.bucket, key_, buffer_);  // one part or less: a single PUT
+      client_.put(set_.bucket, key_, buffer_);  // under the threshold: a single PUT
     } else {
-      if (!buffer_.empty()) flush_part();  // the last part may be short
+      send_full_parts(true);  // the last part may be short
       client_.complete_multipart(set_.bucket, key_, upload_id_, etags_);
       upload_id_.clear();
     }

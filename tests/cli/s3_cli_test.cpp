@@ -39,6 +39,29 @@ boost::json::array list_json(const std::string& repo) {
   return boost::json::parse(out).at("sets").as_array();
 }
 
+// Through a relay that records the requests it passes on to the store.
+std::unique_ptr<cutting_proxy> relay_to(const s3_server& store) {
+  auto relay = std::make_unique<cutting_proxy>(
+      static_cast<unsigned short>(std::stoi(store.endpoint.substr(store.endpoint.rfind(':') + 1))), ~std::uint64_t{0}, 0);
+  ::setenv("AWS_ENDPOINT_URL", ("http://127.0.0.1:" + std::to_string(relay->port())).c_str(), 1);
+  ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+  return relay;
+}
+
+// The objects whose multipart uploads were begun (POST …?uploads) among the requests from `since`.
+std::vector<std::string> multipart_objects(cutting_proxy& relay, std::size_t since) {
+  std::vector<std::string> objects;
+  const auto seen = relay.requests_seen();
+  for (std::size_t j = since; j < seen.size(); ++j) {
+    const auto& r = seen[j];
+    if (r.starts_with("POST /") && r.find("?uploads") != std::string::npos) {
+      objects.push_back(r.substr(5, r.find("?uploads") - 5));
+    }
+  }
+  return objects;
+}
+
 void restored_holds(const fs::path& data, int through) {
   served s(data);
   http_client c(s.port);
@@ -54,16 +77,26 @@ BOOST_AUTO_TEST_SUITE(cli_s3)
 BOOST_AUTO_TEST_CASE(full_and_incremental_to_s3_then_list_verify_restore_and_prune) {
   temp_dir dir;
   s3_server store;
-  store.export_environment();
+  auto relay = relay_to(store);
   const std::string repo = "s3://backups/prod/db";
   std::string out, err;
   {
     served s(dir / "data");
-    put(s.port, 0, 10, 12);  // a database over 8 MiB: a multipart upload
-    BOOST_TEST_REQUIRE(run_jetstrand({"backup", "--url", s.url, "--repo", repo}, &out, &err) == 0, err);
+    // A database over 12 MiB: at a threshold of 8M a multipart upload, and the only one (the
+    // logs are smaller).
+    put(s.port, 0, 10, 12);
+    BOOST_TEST_REQUIRE(run_jetstrand({"backup", "--url", s.url, "--repo", repo, "--multipart-threshold", "8M"}, &out,
+                                     &err) == 0,
+                       err);
     BOOST_TEST(out.find("backup completed: " + repo + "/") != std::string::npos, out);
+    const auto multipart = multipart_objects(*relay, 0);
+    BOOST_TEST_REQUIRE(multipart.size() == 1u);
+    BOOST_TEST(multipart[0].ends_with("/databases/default.jdb"), multipart[0]);
+    // At the default threshold (64M) every file of this size is one PUT.
+    const auto before = relay->requests_seen().size();
     put(s.port, 10, 20);
     BOOST_TEST_REQUIRE(run_jetstrand({"backup", "--url", s.url, "--repo", repo, "--incremental"}, &out, &err) == 0, err);
+    BOOST_TEST(multipart_objects(*relay, before).empty());
     put(s.port, 20, 30);  // after the last backup
   }
   auto sets = list_json(repo);
@@ -108,11 +141,8 @@ BOOST_AUTO_TEST_CASE(an_upload_cut_off_by_ctrl_c_or_a_server_stop_is_incomplete_
   served s(dir / "data");
   put(s.port, 0, 10, 24);
   // Through a relay that records the requests (to see the AbortMultipartUpload).
-  cutting_proxy relay(static_cast<unsigned short>(std::stoi(store.endpoint.substr(store.endpoint.rfind(':') + 1))),
-                      ~std::uint64_t{0}, 0);
-  ::setenv("AWS_ENDPOINT_URL", ("http://127.0.0.1:" + std::to_string(relay.port())).c_str(), 1);
-  ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
-  ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+  auto relay_owner = relay_to(store);
+  auto& relay = *relay_owner;
   const std::string repo = "s3://backups/cut";
 
   // A first part of a multipart upload among the requests made after the first `since`.
@@ -133,7 +163,8 @@ BOOST_AUTO_TEST_CASE(an_upload_cut_off_by_ctrl_c_or_a_server_stop_is_incomplete_
   };
 
   {
-    child_process p({jetstrand_binary, "backup", "--url", s.url, "--repo", repo, "--max-rate", "8M"});
+    child_process p({jetstrand_binary, "backup", "--url", s.url, "--repo", repo, "--max-rate", "8M",
+                      "--multipart-threshold", "8M"});
     BOOST_TEST_REQUIRE(wait_for_a_part(0), p.err());
     p.signal(SIGINT);
     BOOST_TEST(p.wait() == 130, p.err());
@@ -142,7 +173,8 @@ BOOST_AUTO_TEST_CASE(an_upload_cut_off_by_ctrl_c_or_a_server_stop_is_incomplete_
   BOOST_TEST(aborts() == 1u);
   {
     const auto before = relay.requests_seen().size();
-    child_process p({jetstrand_binary, "backup", "--url", s.url, "--repo", repo, "--max-rate", "8M"});
+    child_process p({jetstrand_binary, "backup", "--url", s.url, "--repo", repo, "--max-rate", "8M",
+                      "--multipart-threshold", "8M"});
     BOOST_TEST_REQUIRE(wait_for_a_part(before), p.err());
     http_client c(s.port);
     BOOST_TEST(c.request(http::verb::post, "/v1/instances/default/backup/stop").result_int() == 200u);
