@@ -133,13 +133,18 @@ s3_client::response s3_client::perform(const char* method, const std::string& ur
       delivered += bytes.size();
     };
   }
+  std::string etag;  // of the object a GET began to deliver: a resume must read the same one
   for (int attempt = 0;; ++attempt) {
     std::string error;
-    auto r = perform_once(method, url, body, sink ? &counting : nullptr, error);
+    const auto before = delivered;
+    auto r = perform_once(method, url, body, sink ? &counting : nullptr, {delivered, etag}, error);
     if (r.status >= 200 && r.status < 300) return r;
     if (interrupted_) throw s3_error(0, "", std::string(method) + " " + url + ": interrupted");
-    // (A GET that already delivered bytes is not repeated: the sink has them.)
-    if (!retryable(r.status) || attempt >= 4 || delivered > 0) {
+    if (etag.empty()) etag = r.etag;
+    // A GET cut after some bytes goes on from the first byte missing (Range, If-Match: the
+    // sink has the rest); the retries count from the last progress.
+    if (delivered > before) attempt = 0;
+    if (!retryable(r.status) || attempt >= 4 || (delivered > 0 && etag.empty())) {
       if (r.status == 0) throw s3_error(0, "", std::string(method) + " " + url + ": " + error);
       fail(method, url, r);
     }
@@ -153,7 +158,7 @@ s3_client::response s3_client::perform(const char* method, const std::string& ur
 s3_client::response s3_client::perform_once(const char* method, const std::string& url,
                                             std::span<const unsigned char> body,
                                             const std::function<void(std::span<const unsigned char>)>* sink,
-                                            std::string& error) {
+                                            const resume_point& resume, std::string& error) {
   auto* c = static_cast<CURL*>(curl_);
   curl_easy_reset(c);
   response r;
@@ -163,7 +168,8 @@ s3_client::response s3_client::perform_once(const char* method, const std::strin
     const std::function<void(std::span<const unsigned char>)>* sink;
     const std::atomic<bool>* interrupted;
     std::exception_ptr sink_failure;
-  } ctx{c, &r, sink, &interrupted_, nullptr};
+    std::uint64_t skip;  // a store that ignores Range sends the whole object again: what the sink has
+  } ctx{c, &r, sink, &interrupted_, nullptr, resume.from};
 
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -183,8 +189,14 @@ s3_client::response s3_client::perform_once(const char* method, const std::strin
     long status = 0;
     curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &status);
     if (x.sink && status >= 200 && status < 300) {
+      std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(data), n);
+      if (status == 200 && x.skip > 0) {
+        const auto skipped = std::min<std::uint64_t>(x.skip, bytes.size());
+        x.skip -= skipped;
+        bytes = bytes.subspan(static_cast<std::size_t>(skipped));
+      }
       try {
-        (*x.sink)({reinterpret_cast<const unsigned char*>(data), n});
+        if (!bytes.empty()) (*x.sink)(bytes);
       } catch (...) {
         x.sink_failure = std::current_exception();
         return 0;  // ends the transfer; the sink's error is rethrown
@@ -211,6 +223,10 @@ s3_client::response s3_client::perform_once(const char* method, const std::strin
   const std::string m(method);
   if (m == "GET") {
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    if (resume.from > 0) {
+      headers = curl_slist_append(headers, ("Range: bytes=" + std::to_string(resume.from) + "-").c_str());
+      headers = curl_slist_append(headers, ("If-Match: " + resume.etag).c_str());
+    }
   } else if (m == "PUT" || m == "POST") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.empty() ? "" : reinterpret_cast<const char*>(body.data()));
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));

@@ -3,7 +3,9 @@
 // path-style requests (ENDPOINT/BUCKET/KEY) signed with AWS Signature Version 4 by libcurl
 // (CURLOPT_AWS_SIGV4; every request carries x-amz-content-sha256, the SHA-256 of its body,
 // computed with OpenSSL). Transfers that fail on the network or with a 5xx/429 answer are
-// retried up to four times with back-off (0.25, 0.5, 1, 2 s); other answers are errors that
+// retried up to four times with back-off (0.25, 0.5, 1, 2 s); a GET cut after some bytes is
+// resumed from the first byte missing (Range, If-Match on the object's ETag: a changed
+// object fails with 412), counting tries from the last progress; other answers are errors that
 // carry S3's code and message. interrupt() (from any thread, e.g. a signal watcher) ends the
 // transfer in progress within 100 ms; clear_interrupt() lets clean-up calls run after it.
 
@@ -84,8 +86,13 @@ class s3_client {
   // One request with retries. `sink`, when set, receives a 2xx body instead of `body`.
   response perform(const char* method, const std::string& url, std::span<const unsigned char> body,
                    const std::function<void(std::span<const unsigned char>)>* sink = nullptr);
+  struct resume_point {
+    std::uint64_t from = 0;  // a GET: the first byte the sink has not had
+    std::string etag;        // of the object it had the bytes before from
+  };
   response perform_once(const char* method, const std::string& url, std::span<const unsigned char> body,
-                        const std::function<void(std::span<const unsigned char>)>* sink, std::string& error);
+                        const std::function<void(std::span<const unsigned char>)>* sink, const resume_point& resume,
+                        std::string& error);
   [[noreturn]] void fail(const char* method, const std::string& url, const response& r);
 
   s3_settings settings_;
