@@ -27,7 +27,9 @@ int abort_http(std::span<char*> args) {
             "Latency: from sending POST /v1/instances/bench/backup/stop to the end of the last\n"
             "download's connection, as the client sees it. bytes_after_stop_max: the most one download\n"
             "received after the send (socket buffers included): what was in flight still reaches the\n"
-            "client before the reset, so the client's receive buffer is part of the latency.");
+            "client before the reset, so the client's receive buffer is part of the latency.\n"
+            "server_mean_p50_us/p99_us: the server's own view, per trial the mean over its downloads of\n"
+            "the stop request's arrival to the download's end (jetstrand_backup_stop_to_abort_seconds).");
   c.options()
       ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
       ("downloads", numbers()->default_value(std::vector<long long>{1, 16}, "1,16"),
@@ -81,10 +83,22 @@ int abort_http(std::span<char*> args) {
   const auto port = srv.port();
   const std::string b = bench_server::backup;
   auto* tls = over_tls ? &client_tls : nullptr;
+  // The server's own view: from the stop request to the end of each download it ended
+  // (jetstrand_backup_stop_to_abort_seconds), its sum and count; per trial, their mean.
+  auto server_stop_to_abort = [&] {
+    const auto text = http_get_text(port, "/metrics", tls);
+    auto number_after = [&](const std::string& name) {
+      const auto at = text.find("\n" + name + " ");
+      return at == std::string::npos ? 0.0 : std::stod(text.substr(at + name.size() + 2));
+    };
+    return std::pair{number_after("jetstrand_backup_stop_to_abort_seconds_sum"),
+                     number_after("jetstrand_backup_stop_to_abort_seconds_count")};
+  };
   for (const auto& [rcvbuf_name, rcvbuf] : rcvbufs) {
     for (int downloads : counts) {
-      std::vector<double> latencies;
+      std::vector<double> latencies, server_means;
       std::uint64_t after_stop_max = 0;
+      auto server_before = server_stop_to_abort();
       for (int t = 0; t < trials; ++t) {
         if (auto st = http_call(port, "POST", b, tls); st != 201) throw std::runtime_error("begin backup: HTTP " + std::to_string(st));
         loopback_downloads d(port, b + "/files/d.jdb", downloads, rcvbuf, tls);
@@ -100,8 +114,14 @@ int abort_http(std::span<char*> args) {
         latencies.push_back(static_cast<double>(std::max<std::int64_t>(0, d.last_end_ns() - t0)) / 1000.0);
         after_stop_max = std::max(after_stop_max, d.max_bytes_after_stop());
         http_call(port, "DELETE", b + "?mode=abort", tls);
+        const auto [sum, count] = server_stop_to_abort();
+        if (count > server_before.second) {
+          server_means.push_back((sum - server_before.first) / (count - server_before.second) * 1e6);
+        }
+        server_before = {sum, count};
       }
       auto l = summarize(latencies);
+      auto server = summarize(server_means);
       out.add({{"bench", "abort-http"},
                {"system", "jetstrand"},
                {"backend", std::string(io::to_string(bi.eng().file_backend()))},
@@ -113,6 +133,8 @@ int abort_http(std::span<char*> args) {
                {"p50_us", l.p50_us},
                {"p99_us", l.p99_us},
                {"max_us", l.max_us},
+               {"server_mean_p50_us", server.p50_us},
+               {"server_mean_p99_us", server.p99_us},
                {"bytes_after_stop_max", after_stop_max},
                {"writer_commits", writer ? writer->commits() : 0}});
     }

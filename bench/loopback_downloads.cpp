@@ -1,5 +1,6 @@
 #include "loopback_downloads.hpp"
 
+#include <boost/asio/read.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -153,6 +154,23 @@ unsigned prepared_request::status() {
   unsigned status = 0;
   in >> version >> status;
   return status;
+}
+
+std::string prepared_request::response() {
+  std::string text;
+  boost::system::error_code ec;  // the end: EOF, or a TLS peer that closes without close_notify
+  if (tls_) {
+    net::read(*tls_, net::dynamic_buffer(text), ec);
+  } else {
+    net::read(socket_, net::dynamic_buffer(text), ec);
+  }
+  return text;
+}
+
+std::string http_get_text(unsigned short port, const std::string& target, net::ssl::context* tls) {
+  prepared_request r(port, "GET", target, tls);
+  r.send();
+  return r.response();
 }
 
 net::ssl::context unchecked_tls_client() {

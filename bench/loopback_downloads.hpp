@@ -58,6 +58,9 @@ class loopback_downloads {
 unsigned http_call(unsigned short port, const std::string& method, const std::string& target,
                    boost::asio::ssl::context* tls = nullptr);
 
+// GET on a fresh connection: the whole response, headers and body (read until the server closes).
+std::string http_get_text(unsigned short port, const std::string& target, boost::asio::ssl::context* tls = nullptr);
+
 // A client TLS context that accepts any certificate (for the benchmarks' own server).
 boost::asio::ssl::context unchecked_tls_client();
 
@@ -69,6 +72,8 @@ class prepared_request {
   // Sends the request now (blocking); the response is read by status().
   void send();
   unsigned status();
+  // The whole response (call instead of status()).
+  std::string response();
 
  private:
   boost::asio::io_context io_;

@@ -4,6 +4,7 @@
 #include "route_context.hpp"
 #include "session.hpp"
 
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 
@@ -27,6 +28,10 @@ struct session::download_state {
   std::uint32_t handle = 0;
   bool open = false;
   bool stopping = false;       // a stop interrupted the write in flight
+  // Bound to each chunk's write. Cancelling the socket alone can miss a TLS write: between
+  // two records no socket operation is pending, and the rest of the chunk would still go
+  // out; the write operations see this signal between their steps as well.
+  boost::asio::cancellation_signal stop_write;
   std::uint64_t ticket = 0;    // in the download registry
   std::uint64_t size = 0;
   std::uint64_t position = 0;  // bytes read from the file so far

@@ -4,6 +4,7 @@
 
 #include "jetstrand/backup/streaming_backup.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
@@ -84,9 +85,10 @@ void session::pump_download() {
     d.writing = std::exchange(d.ready, -1);
     stream_.expires_after(limits_.io_timeout);
     boost::asio::async_write(stream_, boost::asio::buffer(d.buffers[d.writing].data() + d.ready_from, d.ready_size),
-                             [self = shared_from_this()](beast::error_code e, std::size_t sent) {
-                               self->on_chunk_sent(e, sent);
-                             });
+                             boost::asio::bind_cancellation_slot(
+                                 d.stop_write.slot(), [self = shared_from_this()](beast::error_code e, std::size_t sent) {
+                                   self->on_chunk_sent(e, sent);
+                                 }));
   }
   if (!d.reading && d.ready < 0) {
     if (d.position < d.size) return read_next_chunk(d.writing == 0 ? 1 : 0);
@@ -143,7 +145,10 @@ void session::interrupt_download() {
   boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
     if (!self->download_) return;
     self->download_->stopping = true;
-    self->stream_.cancel();  // a write in flight completes now, with operation_aborted
+    // The chunk write in flight completes now, with operation_aborted, even between two TLS
+    // records; cancelling the socket also ends the header write.
+    self->download_->stop_write.emit(boost::asio::cancellation_type::terminal);
+    self->stream_.cancel();
   });
 }
 
