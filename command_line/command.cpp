@@ -33,7 +33,10 @@ std::string without_trailing_blanks(const std::string& text) {
 }  // namespace
 
 command::command(std::string usage, std::string about, std::string notes)
-    : usage_(std::move(usage)), about_(std::move(about)), notes_(std::move(notes)), options_("options", help_width, min_description_width) {
+    : usage_(std::move(usage)),
+      about_(std::move(about)),
+      notes_(std::move(notes)),
+      options_("options", help_width, min_description_width) {
   options_.add_options()("help", flag(), "this text (also -h)");
 }
 
