@@ -115,8 +115,17 @@ void session::read_request() {
   parser_->header_limit(static_cast<std::uint32_t>(limits_.header_limit));
   parser_->body_limit(limits_.body_limit);
   stream_.expires_after(limits_.io_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&session::on_read, shared_from_this()));
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&session::on_read_step, shared_from_this()));
+}
+
+// The body is read step by step, each with the whole timeout: a large body over a slow link
+// is not cut while it makes progress; one that stalls for io_timeout is.
+void session::on_read_step(beast::error_code ec, std::size_t n) {
+  if (ec || parser_->is_done()) return on_read(ec, n);
+  stream_.expires_after(limits_.io_timeout);
+  http::async_read_some(stream_, buffer_, *parser_,
+                        beast::bind_front_handler(&session::on_read_step, shared_from_this()));
 }
 
 void session::on_read(beast::error_code ec, std::size_t) {
@@ -166,14 +175,18 @@ void session::answer(reply r) {
 
 void session::write(response res) {
   router_.stats().request(route_, res.result_int());
-  bool keep_alive = res.keep_alive();
-  auto msg = std::make_shared<response>(std::move(res));
+  const bool keep_alive = res.keep_alive();
+  write_step(std::make_shared<outgoing>(std::move(res)), keep_alive);
+}
+
+// Like the body of a request, a response goes out step by step, each with the whole timeout.
+void session::write_step(std::shared_ptr<outgoing> out, bool keep_alive) {
   stream_.expires_after(limits_.io_timeout);
-  http::async_write(stream_, *msg,
-                    [self = shared_from_this(), msg, keep_alive](beast::error_code ec,
-                                                                 std::size_t n) {
-                      self->on_write(keep_alive, ec, n);
-                    });
+  http::async_write_some(stream_, out->serializer,
+                         [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t n) {
+                           if (ec || out->serializer.is_done()) return self->on_write(keep_alive, ec, n);
+                           self->write_step(std::move(out), keep_alive);
+                         });
 }
 
 void session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

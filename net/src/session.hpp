@@ -56,9 +56,17 @@ class session : public std::enable_shared_from_this<session> {
   void detect_tls();
   void on_detected(boost::beast::error_code ec, bool is_tls);
   void read_request();
+  void on_read_step(boost::beast::error_code ec, std::size_t n);
   void on_read(boost::beast::error_code ec, std::size_t);
   void answer(reply r);
+  // A response and its serializer, kept together while it is written.
+  struct outgoing {
+    explicit outgoing(response r) : msg(std::move(r)) {}
+    response msg;
+    boost::beast::http::response_serializer<boost::beast::http::string_body> serializer{msg};
+  };
   void write(response res);
+  void write_step(std::shared_ptr<outgoing> out, bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t);
   void shut_down();
   void linger_then_close();

@@ -274,6 +274,42 @@ BOOST_AUTO_TEST_CASE(idle_connection_times_out) {
   BOOST_TEST(c.closed_by_server());  // sends nothing: the server gives up on it
 }
 
+// The timeout is for a step that makes no progress, not for a whole request: a body that
+// trickles in over several timeouts is read; one that stops arriving is given up on.
+BOOST_AUTO_TEST_CASE(a_slow_body_is_read_while_it_makes_progress_and_a_stalled_one_is_cut) {
+  net::server_options o;
+  o.io_timeout = std::chrono::milliseconds(300);
+  server_fixture f(o);
+  const std::string body = R"({"name":"slowly"})";
+  const std::string head = "POST /v1/instances HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint at(boost::asio::ip::make_address_v4("127.0.0.1"), f.port);
+  {
+    boost::beast::tcp_stream slow(io);
+    slow.connect(at);
+    boost::asio::write(slow, boost::asio::buffer(head));
+    for (char c : body) {  // 17 bytes, 100 ms apart: 1.7 s in all, more than five timeouts
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      boost::asio::write(slow, boost::asio::buffer(&c, 1));
+    }
+    http::response<http::string_body> res;
+    auto ec = read_within(io, slow, res, std::chrono::seconds(10));
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(res.result_int() == 201u, res.body());
+  }
+  {
+    boost::beast::tcp_stream stalled(io);
+    stalled.connect(at);
+    boost::asio::write(stalled, boost::asio::buffer(head + body.substr(0, 5)));
+    http::response<http::string_body> res;
+    auto ec = read_within(io, stalled, res, std::chrono::seconds(10));  // closed, unanswered
+    BOOST_TEST((ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+                ec == boost::asio::error::connection_reset),
+               ec.message());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(stop_closes_open_connections) {
   server_fixture f;
   http_client c(f.port);

@@ -24,7 +24,7 @@ struct server_options {
   std::string token;                                // non-empty: every route but /healthz needs it
   bool metrics_open = false;                        // with a token: /metrics needs none
   std::size_t max_connections = 512;                // more wait in the listen backlog
-  std::chrono::milliseconds io_timeout{30'000};     // per read or write
+  std::chrono::milliseconds io_timeout{30'000};     // a read or write step with no progress
   std::size_t header_limit = 8 * 1024;              // bytes; over it: 431
   std::size_t body_limit = std::size_t{64} << 20;    // bytes (a value's limit); over it: 413
   // Both set: the listener serves HTTPS only (TLS 1.2 or later, OpenSSL). PEM files: the
