@@ -2,7 +2,7 @@
 
 #include "bench_options.hpp"
 
-#include "jetstrand/io/file_service.hpp"
+#include "io/file_service.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>

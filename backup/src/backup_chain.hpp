@@ -7,7 +7,7 @@
 #include "backup_state.hpp"
 #include "read_plan.hpp"
 
-#include "jetstrand/io/file.hpp"
+#include "io/file.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 

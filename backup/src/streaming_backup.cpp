@@ -6,8 +6,8 @@
 #include "backup_session.hpp"
 #include "backup_state.hpp"
 
-#include "jetstrand/detail/async_on_strand.hpp"
-#include "jetstrand/detail/pending_completion.hpp"
+#include "detail/async_on_strand.hpp"
+#include "detail/pending_completion.hpp"
 
 namespace jetstrand::backup::impl {
 

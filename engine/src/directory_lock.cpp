@@ -1,4 +1,4 @@
-#include "jetstrand/detail/directory_lock.hpp"
+#include "detail/directory_lock.hpp"
 
 #include "jetstrand/error.hpp"
 

@@ -1,6 +1,8 @@
 #include "jetstrand/engine.hpp"
 
+#include "detail/async_on_strand.hpp"
 #include "instance_registry.hpp"
+#include "io/file_service.hpp"
 #include "jetstrand/names.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -114,6 +116,41 @@ std::vector<std::string> instance_directories(const std::filesystem::path& data_
 }
 
 }  // namespace
+
+void engine::create_instance_impl(std::string name, impl::handler<std::shared_ptr<instance>> h) {
+  using boost::system::error_code;
+  // Registration happens inside the work, so a cancellation that wins leaves nothing behind.
+  detail::async_on_strand<std::shared_ptr<instance>>(executor_, std::move(h), [this, name = std::move(name)](auto done) {
+    error_code ec;
+    auto inst = create_instance(name, ec);
+    if (ec) {
+      done(ec, nullptr);
+      return;
+    }
+    inst->async_init([inst, done = std::move(done)](error_code ec) mutable {
+      // On the instance's strand: a failed init unregisters before the caller hears.
+      if (ec) {
+        // Nothing was opened, so this completes at once and unregisters the instance.
+        inst->terminate_on_strand(terminate_mode::abrupt, [](error_code) {});
+        done(ec, nullptr);
+      } else {
+        done(ec, std::move(inst));
+      }
+    });
+  });
+}
+
+void engine::open_instances_impl(impl::handler<open_report> h) {
+  detail::async_on_strand<open_report>(executor_, std::move(h), [this](auto done) {
+    open_instances(detail::make_copyable(std::move(done)));
+  });
+}
+
+void engine::shutdown_impl(impl::handler<> h) {
+  detail::async_on_strand(executor_, std::move(h), [this](auto done) {
+    shutdown_all(detail::make_copyable(std::move(done)));
+  });
+}
 
 void engine::open_instances(std::function<void(boost::system::error_code, open_report)> done) {
   struct opening {

@@ -1,6 +1,8 @@
 #include "jetstrand/instance.hpp"
 
+#include "detail/directory_lock.hpp"
 #include "instance_registry.hpp"
+#include "io/file_service.hpp"
 #include "jetstrand/instance_extension.hpp"
 #include "storage/instance_storage.hpp"
 
@@ -50,7 +52,7 @@ boost::system::error_code instance::init_on_strand() {
   }
   set_state(instance_state::starting);
   boost::system::error_code ec;
-  lock_ = detail::directory_lock::acquire(directory_, ec);
+  lock_ = std::make_unique<detail::directory_lock>(detail::directory_lock::acquire(directory_, ec));
   if (!ec) {
     storage_ = std::make_unique<storage::instance_storage>(
         *files_, strand_, directory_, storage_options_, log_,
@@ -60,7 +62,7 @@ boost::system::error_code instance::init_on_strand() {
   if (ec) {
     JETSTRAND_LOG(log_, log_level::error) << "init failed: " << ec.message();
     storage_.reset();
-    lock_.release();
+    lock_.reset();
     set_state(instance_state::created);
     return ec;
   }
@@ -86,7 +88,7 @@ void instance::terminate_on_strand(terminate_mode mode, done_fn done) {
       std::lock_guard lock(self->extensions_mutex_);
       gone.swap(self->extensions_);
     }
-    self->lock_.release();
+    self->lock_.reset();
     self->set_state(instance_state::terminated);
     self->publish_databases();
     self->registry_->remove(*self);

@@ -2,7 +2,7 @@
 #include "support/engine_fixture.hpp"
 #include "support/run_until.hpp"
 
-#include "jetstrand/detail/directory_lock.hpp"
+#include "detail/directory_lock.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -2,7 +2,7 @@
 #include "support/run_until.hpp"
 #include "support/temp_dir.hpp"
 
-#include "jetstrand/io/file_service.hpp"
+#include "io/file_service.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>

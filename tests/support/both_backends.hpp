@@ -2,7 +2,7 @@
 // BOTH_BACKENDS(name) { ... kind ... }: one test body, registered twice — as name_io_uring
 // and name_thread_pool — so that CTest reports each file backend on its own.
 
-#include "jetstrand/io/backend_kind.hpp"
+#include "jetstrand/file_backend.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -6,9 +6,10 @@
 // own. Apart from that thread and the file thread pool (io::file_service) it starts none.
 // Every member function may be called from any thread at any time.
 
+#include "jetstrand/async_call.hpp"
 #include "jetstrand/error.hpp"
 #include "jetstrand/instance.hpp"
-#include "jetstrand/io/backend_kind.hpp"
+#include "jetstrand/file_backend.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -107,6 +108,10 @@ class engine {
   auto async_shutdown(Token&& token);
 
  private:
+  // The calls behind the templates above (engine.cpp).
+  void create_instance_impl(std::string name, impl::handler<std::shared_ptr<instance>> h);
+  void open_instances_impl(impl::handler<open_report> h);
+  void shutdown_impl(impl::handler<> h);
   void shutdown_all(std::function<void(boost::system::error_code)> done);
   void open_instances(std::function<void(boost::system::error_code, open_report)> done);
 
@@ -120,43 +125,20 @@ class engine {
 
 template <typename Token>
 auto engine::async_create_instance(std::string_view name, Token&& token) {
-  using boost::system::error_code;
-  // Registration happens inside the work, so a cancellation that wins leaves nothing behind.
-  return detail::async_on_strand<std::shared_ptr<instance>>(
-      executor_, std::forward<Token>(token), [this, name = std::string(name)](auto done) {
-        error_code ec;
-        auto inst = create_instance(name, ec);
-        if (ec) {
-          done(ec, nullptr);
-          return;
-        }
-        inst->async_init([inst, done = std::move(done)](error_code ec) mutable {
-          // On the instance's strand: a failed init unregisters before the caller hears.
-          if (ec) {
-            // Nothing was opened, so this completes at once and unregisters the instance.
-            inst->terminate_on_strand(terminate_mode::abrupt, [](boost::system::error_code) {});
-            done(ec, nullptr);
-          } else {
-            done(ec, std::move(inst));
-          }
-        });
-      });
+  return impl::initiate<std::shared_ptr<instance>>(
+      std::forward<Token>(token), [this](std::string n, auto h) { create_instance_impl(std::move(n), std::move(h)); },
+      std::string(name));
 }
 
 template <typename Token>
 auto engine::async_open_instances(Token&& token) {
-  return detail::async_on_strand<open_report>(executor_, std::forward<Token>(token),
-                                              [this](auto done) {
-                                                open_instances(detail::make_copyable(std::move(done)));
-                                              });
+  return impl::initiate<open_report>(std::forward<Token>(token),
+                                     [this](auto h) { open_instances_impl(std::move(h)); });
 }
 
 template <typename Token>
 auto engine::async_shutdown(Token&& token) {
-  return detail::async_on_strand(executor_, std::forward<Token>(token),
-                                 [this](auto done) {
-                                   shutdown_all(detail::make_copyable(std::move(done)));
-                                 });
+  return impl::initiate(std::forward<Token>(token), [this](auto h) { shutdown_impl(std::move(h)); });
 }
 
 }  // namespace jetstrand

@@ -7,10 +7,8 @@
 // Each async call honours its handler's bound cancellation slot while it waits for the
 // strand (operation_aborted, nothing done); once started it runs to the end.
 
-#include "jetstrand/detail/async_on_strand.hpp"
-#include "jetstrand/detail/directory_lock.hpp"
+#include "jetstrand/async_call.hpp"
 #include "jetstrand/error.hpp"
-#include "jetstrand/io/file_service.hpp"
 #include "jetstrand/log.hpp"
 #include "jetstrand/storage_options.hpp"
 #include "jetstrand/transaction.hpp"
@@ -43,6 +41,10 @@ enum class terminate_mode { abrupt, complete };
 
 namespace detail {
 class instance_registry;
+class directory_lock;
+}
+namespace io {
+class file_service;
 }
 namespace storage {
 class instance_storage;
@@ -76,8 +78,8 @@ class instance : public std::enable_shared_from_this<instance> {
   // `created` (it may be retried or terminated).
   template <typename Token>
   auto async_init(Token&& token) {
-    return on_strand(std::forward<Token>(token),
-                     [](instance& self, auto done) { done(self.init_on_strand()); });
+    return impl::initiate(std::forward<Token>(token),
+                          [self = shared_from_this()](auto h) { self->init_impl(std::move(h)); });
   }
 
   // ESE JetTerm2. void(error_code). -> terminating -> terminated: waits for commits in
@@ -87,8 +89,8 @@ class instance : public std::enable_shared_from_this<instance> {
   // holds every commit). (-505 for `complete` with a backup open comes with the backup.)
   template <typename Token>
   auto async_terminate(terminate_mode mode, Token&& token) {
-    return on_strand(std::forward<Token>(token), [mode](instance& self, auto done) {
-      self.terminate_on_strand(mode, detail::make_copyable(std::move(done)));
+    return impl::initiate(std::forward<Token>(token), [self = shared_from_this(), mode](auto h) {
+      self->terminate_impl(mode, std::move(h));
     });
   }
 
@@ -98,22 +100,25 @@ class instance : public std::enable_shared_from_this<instance> {
   // such database (attach, detach).
   template <typename Token>
   auto async_create_database(std::string name, Token&& token) {
-    return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
-      done(self.create_database_on_strand(name));
-    });
+    return impl::initiate(
+        std::forward<Token>(token),
+        [self = shared_from_this()](std::string n, auto h) { self->create_database_impl(std::move(n), std::move(h)); },
+        std::move(name));
   }
   template <typename Token>
   auto async_attach_database(std::string name, Token&& token) {
-    return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
-      done(self.attach_database_on_strand(name));
-    });
+    return impl::initiate(
+        std::forward<Token>(token),
+        [self = shared_from_this()](std::string n, auto h) { self->attach_database_impl(std::move(n), std::move(h)); },
+        std::move(name));
   }
   // Checkpoints the database before it lets go of it.
   template <typename Token>
   auto async_detach_database(std::string name, Token&& token) {
-    return on_running(std::forward<Token>(token), [name = std::move(name)](instance& self, auto done) {
-      self.detach_database_on_strand(name, detail::make_copyable(std::move(done)));
-    });
+    return impl::initiate(
+        std::forward<Token>(token),
+        [self = shared_from_this()](std::string n, auto h) { self->detach_database_impl(std::move(n), std::move(h)); },
+        std::move(name));
   }
   // The attached databases, in name order (a snapshot; any thread).
   std::vector<std::string> database_names() const;
@@ -130,9 +135,10 @@ class instance : public std::enable_shared_from_this<instance> {
   // needs are read asynchronously first.
   template <typename Token>
   auto async_commit(transaction t, Token&& token) {
-    return on_running(std::forward<Token>(token), [t = std::move(t)](instance& self, auto done) mutable {
-      self.commit_on_strand(std::move(t), detail::make_copyable(std::move(done)));
-    });
+    return impl::initiate(
+        std::forward<Token>(token),
+        [self = shared_from_this()](transaction t, auto h) { self->commit_impl(std::move(t), std::move(h)); },
+        std::move(t));
   }
   template <typename Token>
   auto async_put(std::string_view db, std::string_view key, std::string_view value, Token&& token) {
@@ -151,10 +157,12 @@ class instance : public std::enable_shared_from_this<instance> {
   // asynchronously (the strand goes on with other work meanwhile).
   template <typename Token>
   auto async_get(std::string db, std::string key, Token&& token) {
-    return on_running<std::string>(std::forward<Token>(token),
-                                   [db = std::move(db), key = std::move(key)](instance& self, auto done) {
-                                     self.get_on_strand(db, key, detail::make_copyable(std::move(done)));
-                                   });
+    return impl::initiate<std::string>(
+        std::forward<Token>(token),
+        [self = shared_from_this()](std::string d, std::string k, auto h) {
+          self->get_impl(std::move(d), std::move(k), std::move(h));
+        },
+        std::move(db), std::move(key));
   }
   using entries = std::vector<std::pair<std::string, std::string>>;
   // void(error_code, entries): keys in [from, to) in order (to empty: no bound), at most
@@ -163,37 +171,35 @@ class instance : public std::enable_shared_from_this<instance> {
   template <typename Token>
   auto async_scan(std::string db, std::string from, std::string to, std::size_t limit,
                   Token&& token) {
-    return on_running<entries>(std::forward<Token>(token),
-                               [db = std::move(db), from = std::move(from), to = std::move(to),
-                                limit](instance& self, auto done) {
-                                 self.scan_on_strand(db, from, to, limit, false,
-                                                     detail::make_copyable(std::move(done)));
-                                 });
+    return impl::initiate<entries>(
+        std::forward<Token>(token),
+        [self = shared_from_this(), limit](std::string d, std::string f, std::string t, auto h) {
+          self->scan_impl(std::move(d), std::move(f), std::move(t), limit, false, std::move(h));
+        },
+        std::move(db), std::move(from), std::move(to));
   }
   // void(error_code, entries): as async_scan, keys only (values empty, long ones not read).
   template <typename Token>
   auto async_scan_keys(std::string db, std::string from, std::string to, std::size_t limit,
                        Token&& token) {
-    return on_running<entries>(std::forward<Token>(token),
-                               [db = std::move(db), from = std::move(from), to = std::move(to),
-                                limit](instance& self, auto done) {
-                                 self.scan_on_strand(db, from, to, limit, true,
-                                                     detail::make_copyable(std::move(done)));
-                               });
+    return impl::initiate<entries>(
+        std::forward<Token>(token),
+        [self = shared_from_this(), limit](std::string d, std::string f, std::string t, auto h) {
+          self->scan_impl(std::move(d), std::move(f), std::move(t), limit, true, std::move(h));
+        },
+        std::move(db), std::move(from), std::move(to));
   }
   // void(error_code): writes every dirty page now (it also happens in the background).
   template <typename Token>
   auto async_checkpoint(Token&& token) {
-    return on_running(std::forward<Token>(token), [](instance& self, auto done) {
-      self.checkpoint_on_strand(detail::make_copyable(std::move(done)));
-    });
+    return impl::initiate(std::forward<Token>(token),
+                          [self = shared_from_this()](auto h) { self->checkpoint_impl(std::move(h)); });
   }
   // void(error_code, storage_stats).
   template <typename Token>
   auto async_stats(Token&& token) {
-    return on_running<storage_stats>(std::forward<Token>(token), [](instance& self, auto done) {
-      done({}, self.stats_on_strand());
-    });
+    return impl::initiate<storage_stats>(std::forward<Token>(token),
+                                         [self = shared_from_this()](auto h) { self->stats_impl(std::move(h)); });
   }
 
   // Strand-only accessors for layers built on the engine (backup). Calling them off the
@@ -221,26 +227,25 @@ class instance : public std::enable_shared_from_this<instance> {
   friend class engine;
   using done_fn = std::function<void(boost::system::error_code)>;
 
-  template <typename... Results, typename Token, typename Work>
-  auto on_strand(Token&& token, Work work) {
-    return detail::async_on_strand<Results...>(
-        strand_, std::forward<Token>(token),
-        [self = shared_from_this(), work = std::move(work)](auto done) mutable {
-          work(*self, std::move(done));
-        });
-  }
+  // The calls behind the public templates (instance_calls.cpp): each posts its work onto
+  // the strand and honours the handler's cancellation slot until the work starts.
+  void init_impl(impl::handler<> h);
+  void terminate_impl(terminate_mode mode, impl::handler<> h);
+  void create_database_impl(std::string name, impl::handler<> h);
+  void attach_database_impl(std::string name, impl::handler<> h);
+  void detach_database_impl(std::string name, impl::handler<> h);
+  void commit_impl(transaction t, impl::handler<> h);
+  void get_impl(std::string db, std::string key, impl::handler<std::string> h);
+  void scan_impl(std::string db, std::string from, std::string to, std::size_t limit, bool keys_only,
+                 impl::handler<entries> h);
+  void checkpoint_impl(impl::handler<> h);
+  void stats_impl(impl::handler<storage_stats> h);
+  template <typename... Results, typename Work>
+  void on_strand(impl::handler<Results...> h, Work work);
   // As on_strand, but fails with -1029 unless the instance is running.
-  template <typename... Results, typename Token, typename Work>
-  auto on_running(Token&& token, Work work) {
-    return on_strand<Results...>(std::forward<Token>(token),
-                                 [work = std::move(work)](instance& self, auto done) mutable {
-                                   if (self.state_ != instance_state::running) {
-                                     done(jet_errc::not_initialized, Results{}...);
-                                     return;
-                                   }
-                                   work(self, std::move(done));
-                                 });
-  }
+  template <typename... Results, typename Work>
+  void on_running(impl::handler<Results...> h, Work work);
+
 
   boost::system::error_code init_on_strand();
   void terminate_on_strand(terminate_mode mode, done_fn done);
@@ -272,7 +277,7 @@ class instance : public std::enable_shared_from_this<instance> {
 
   // Strand state.
   instance_state state_ = instance_state::created;
-  detail::directory_lock lock_;
+  std::unique_ptr<detail::directory_lock> lock_;  // held while the instance runs
   logger log_;
   std::unique_ptr<storage::instance_storage> storage_;
   std::vector<std::shared_ptr<instance_extension>> extensions_snapshot();

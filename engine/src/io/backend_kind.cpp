@@ -1,4 +1,4 @@
-#include "jetstrand/io/backend_kind.hpp"
+#include "jetstrand/file_backend.hpp"
 
 namespace jetstrand::io {
 

@@ -1,4 +1,4 @@
-#include "jetstrand/io/file_service.hpp"
+#include "io/file_service.hpp"
 
 #include "io/posix.hpp"
 

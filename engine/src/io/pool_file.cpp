@@ -1,6 +1,6 @@
 #include "io/pool_file.hpp"
 
-#include "jetstrand/detail/pending_completion.hpp"
+#include "detail/pending_completion.hpp"
 
 #include <boost/asio/post.hpp>
 

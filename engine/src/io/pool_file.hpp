@@ -1,7 +1,7 @@
 #pragma once
 
 #include "io/blocking_pool.hpp"
-#include "jetstrand/io/file.hpp"
+#include "io/file.hpp"
 
 #include <memory>
 

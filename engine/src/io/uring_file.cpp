@@ -1,6 +1,6 @@
 #include "io/uring_file.hpp"
 
-#include "jetstrand/detail/pending_completion.hpp"
+#include "detail/pending_completion.hpp"
 #include "io/pool_file.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>

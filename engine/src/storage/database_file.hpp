@@ -24,7 +24,7 @@
 //
 // Not thread-safe: used on its instance's strand only.
 
-#include "jetstrand/io/file_service.hpp"
+#include "io/file_service.hpp"
 #include "jetstrand/transaction.hpp"
 #include "storage/btree.hpp"
 #include "storage/page_cache.hpp"

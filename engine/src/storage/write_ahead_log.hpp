@@ -21,7 +21,7 @@
 //
 // Not thread-safe: used on its instance's strand only.
 
-#include "jetstrand/io/file_service.hpp"
+#include "io/file_service.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>

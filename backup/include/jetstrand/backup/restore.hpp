@@ -17,7 +17,7 @@
 // running engine serves under the same instance name.
 
 #include "jetstrand/backup/verify.hpp"
-#include "jetstrand/io/backend_kind.hpp"
+#include "jetstrand/file_backend.hpp"
 #include "jetstrand/storage_options.hpp"
 
 #include <filesystem>

@@ -15,10 +15,9 @@
 
 #include "jetstrand/backup/backup_status.hpp"
 #include "jetstrand/backup/backup_types.hpp"
+#include "jetstrand/async_call.hpp"
 #include "jetstrand/engine.hpp"
 
-#include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 
 #include <cstdint>
@@ -33,8 +32,8 @@ namespace jetstrand::backup {
 // the templates only erase the handler's type.
 namespace impl {
 using boost::system::error_code;
-template <typename... Results>
-using handler = boost::asio::any_completion_handler<void(error_code, Results...)>;
+using jetstrand::impl::handler;
+using jetstrand::impl::initiate;
 
 void begin_backup(std::shared_ptr<instance> inst, unsigned flags, handler<> h);
 void begin_backup_with_status(std::shared_ptr<instance> inst, unsigned flags, handler<backup_status> h);
@@ -54,13 +53,6 @@ void last_backup(std::shared_ptr<instance> inst, handler<std::optional<completed
 void stop_backup(std::shared_ptr<instance> inst, handler<> h);
 void stop_backup(engine& eng, handler<> h);
 
-// async_initiate with an erased handler: `call(args..., handler)`.
-template <typename... Results, typename Token, typename Call, typename... Args>
-auto initiate(Token&& token, Call call, Args&&... args) {
-  return boost::asio::async_initiate<Token, void(error_code, Results...)>(
-      [call](auto h, auto&&... a) { call(std::forward<decltype(a)>(a)..., handler<Results...>(std::move(h))); },
-      token, std::forward<Args>(args)...);
-}
 }  // namespace impl
 
 // void(error_code). Opens a backup (JetBeginExternalBackupInstance). A full backup first

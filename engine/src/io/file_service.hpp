@@ -5,8 +5,8 @@
 // backends, by fdatasync. It must outlive nothing: open files and operations in flight keep
 // what they need alive. Its destructor joins the pool after pending work has run.
 
-#include "jetstrand/io/backend_kind.hpp"
-#include "jetstrand/io/file.hpp"
+#include "jetstrand/file_backend.hpp"
+#include "io/file.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 

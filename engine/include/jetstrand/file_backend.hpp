@@ -1,4 +1,5 @@
 #pragma once
+// Which file backend an engine uses (engine_options::file_backend, restore_options).
 
 #include <optional>
 #include <string_view>

@@ -9,7 +9,7 @@
 // runs; once started, the call is not interruptible this way (it is short, or it has its own
 // cancellation).
 
-#include "jetstrand/detail/pending_completion.hpp"
+#include "detail/pending_completion.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>

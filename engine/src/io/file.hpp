@@ -13,7 +13,7 @@
 // - End of file: a read at or past the end completes with success and 0 bytes.
 // - The composed async_read_at / async_write_at check cancellation between their steps.
 
-#include "jetstrand/io/backend_kind.hpp"
+#include "jetstrand/file_backend.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
