@@ -10,6 +10,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <random>
@@ -142,6 +143,35 @@ BOTH_BACKENDS(recovery_replays_the_log_after_a_crash) {
   copy = f.create("copy");
   BOOST_TEST(scan_all(*copy, "d").size() == 999u);
   BOOST_TEST(!storage::database_file::verify(db_path(f, "copy", "d")));
+}
+
+BOOST_AUTO_TEST_CASE(a_value_under_a_quarter_page_with_its_key_stays_in_the_leaf) {
+  // 4 KiB pages: an entry (key + value) of up to about 1,010 bytes is inline. 900-byte values
+  // under 4-byte keys fit; under 200-byte keys they do not, and each takes an overflow page.
+  test::engine_fixture f(with(backend_kind::automatic));
+  auto inst = f.create("fit");
+  BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("short_keys", test::wait).get()));
+  BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("long_keys", test::wait).get()));
+  auto value_of = [](int i) { return std::string(900, static_cast<char>('a' + i % 26)); };
+  for (int i = 0; i < 200; ++i) {
+    char k[8];
+    std::snprintf(k, sizeof k, "k%03d", i);
+    BOOST_TEST_REQUIRE(!put(*inst, "short_keys", k, value_of(i)));
+    BOOST_TEST_REQUIRE(!put(*inst, "long_keys", std::string(196, 'p') + k, value_of(i)));
+  }
+  BOOST_TEST_REQUIRE(!f.terminate(*inst));
+  const auto inline_size = std::filesystem::file_size(db_path(f, "fit", "short_keys"));
+  const auto overflow_size = std::filesystem::file_size(db_path(f, "fit", "long_keys"));
+  // Inline: about four entries a page (~50 leaves). Overflow: 200 pages for the values alone.
+  BOOST_TEST(inline_size * 2 < overflow_size, inline_size << " vs " << overflow_size);
+  BOOST_TEST(!storage::database_file::verify(db_path(f, "fit", "short_keys")));
+  inst = f.create("fit");
+  for (int i = 0; i < 200; i += 7) {
+    char k[8];
+    std::snprintf(k, sizeof k, "k%03d", i);
+    BOOST_TEST((get(*inst, "short_keys", k).second == value_of(i)));
+    BOOST_TEST((get(*inst, "long_keys", std::string(196, 'p') + k).second == value_of(i)));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_gets_clear_errors) {

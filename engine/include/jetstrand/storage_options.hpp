@@ -12,8 +12,8 @@ struct storage_options {
   std::chrono::milliseconds checkpoint_interval{1000};
 };
 
-// The largest value stored: 64 MiB. Values up to about a quarter page live in the tree's
-// leaves; longer ones in runs of overflow pages that a read streams from disk (so a value
+// The largest value stored: 64 MiB. A value whose key and value together take up to about a
+// quarter page lives in the tree's leaves; longer ones in runs of overflow pages that a read streams from disk (so a value
 // need not fit in the page cache).
 inline constexpr std::size_t max_value_size = 64u << 20;
 // Keys are 1 to 255 bytes of any value.

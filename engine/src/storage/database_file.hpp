@@ -116,7 +116,7 @@ class database_file final : private tree_pages {
 
   // --- Changes ---
   // Applies one operation of `t`; its pages must be resident (tree().first_missing(key,
-  // is_erase) == 0 in this strand turn). A value longer than max_inline_value goes to
+  // is_erase) == 0 in this strand turn). A value whose entry (key + value) is over max_inline_entry goes to
   // overflow pages at the next checkpoint, kept (shared with `t`) until then.
   void apply(const std::shared_ptr<const transaction>& t, const transaction::op& op);
   // The same, reading what it needs first, blocking: recovery.

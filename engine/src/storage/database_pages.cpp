@@ -86,7 +86,7 @@ void database_file::apply(const std::shared_ptr<const transaction>& t, const tra
     tree_.erase(op.key);
     return;
   }
-  if (op.value.size() > max_inline_value(page_size())) {
+  if (op.key.size() + op.value.size() > max_inline_entry(page_size())) {
     tree_.put(op.key, keep_long(std::shared_ptr<const std::string>(t, &op.value)));
     return;
   }
