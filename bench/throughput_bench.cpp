@@ -10,6 +10,7 @@
 #include "cold_cache.hpp"
 #include "loopback_downloads.hpp"
 #include "pread_ceiling.hpp"
+#include "raw_file_server.hpp"
 
 #include "jetstrand/backup/backup_driver.hpp"
 #include "wait_token.hpp"
@@ -91,7 +92,9 @@ null sink; ceiling: pread of the database and logs it copied; checksum ceiling: 
 pread loop also computing a CRC32C of every page and of every file, on one thread (the
 least a verified backup with a manifest does).
 http: one download of the database from a server on 127.0.0.1, the body read and
-dropped by one client thread; ceiling: pread of the database.)");
+dropped by one client thread; ceiling: pread of the database; loopback floor
+(tcp_pread_write): the same client reading from a server thread that only preads the
+database 256 KiB at a time and writes it to the socket (no HTTP stack, no page checks).)");
   c.options()
       ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
       ("passes", number(1, 1000)->default_value(3, "3"), "best of N for every figure")
@@ -138,7 +141,19 @@ dropped by one client thread; ceiling: pread of the database.)");
   const double http_ceiling = best_gib_per_s(passes, [&] { return pread_all({bi.database_file()}); });
   const double http_checksums = best_gib_per_s(passes, [&] { return pread_and_checksum_all({bi.database_file()}); });
   if (body != std::filesystem::file_size(bi.database_file())) throw std::runtime_error("download: short body");
-  out.add(line("http", http, http_ceiling, http_checksums, body));
+  // The loopback floor: the same client, a server that only preads and writes.
+  raw_file_server raw(bi.database_file());
+  const double tcp_floor = best_gib_per_s(passes, [&] {
+    loopback_downloads d(raw.port(), "/d.jdb", 1);
+    d.start();
+    d.wait();
+    if (d.body_bytes() != body) throw std::runtime_error("raw download: short body");
+    return d.body_bytes();
+  });
+  auto l = line("http", http, http_ceiling, http_checksums, body);
+  l["tcp_pread_write_gib_per_s"] = tcp_floor;
+  l["tcp_ratio"] = tcp_floor > 0 ? http / tcp_floor : 0.0;
+  out.add(std::move(l));
   return 0;
 }
 
