@@ -12,8 +12,10 @@
 #include "loopback_downloads.hpp"
 #include "test_certificate.hpp"
 
+#include <boost/asio/post.hpp>
 
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <random>
@@ -29,7 +31,9 @@ int abort_http(std::span<char*> args) {
             "received after the send (socket buffers included): what was in flight still reaches the\n"
             "client before the reset, so the client's receive buffer is part of the latency.\n"
             "server_mean_p50_us/p99_us: the server's own view, per trial the mean over its downloads of\n"
-            "the stop request's arrival to the download's end (jetstrand_backup_stop_to_abort_seconds).");
+            "the stop request's arrival to the download's end (jetstrand_backup_stop_to_abort_seconds).\n"
+            "strand_post_p50_us/p99_us: the server's floor, a bare post to the instance's strand made just\n"
+            "before each stop, under the same downloads (a stop needs at least that hop).");
   c.options()
       ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
       ("downloads", numbers()->default_value(std::vector<long long>{1, 16}, "1,16"),
@@ -96,7 +100,7 @@ int abort_http(std::span<char*> args) {
   };
   for (const auto& [rcvbuf_name, rcvbuf] : rcvbufs) {
     for (int downloads : counts) {
-      std::vector<double> latencies, server_means;
+      std::vector<double> latencies, server_means, strand_posts;
       std::uint64_t after_stop_max = 0;
       auto server_before = server_stop_to_abort();
       for (int t = 0; t < trials; ++t) {
@@ -105,6 +109,12 @@ int abort_http(std::span<char*> args) {
         prepared_request stop(port, "POST", b + "/stop", tls);
         d.start();
         std::this_thread::sleep_for(std::chrono::microseconds(1000 + rng() % 4000));
+        {
+          std::promise<std::int64_t> ran;
+          const auto p0 = steady_ns();
+          boost::asio::post(bi.inst()->get_executor(), [&ran] { ran.set_value(steady_ns()); });
+          strand_posts.push_back(static_cast<double>(ran.get_future().get() - p0) / 1000.0);
+        }
         const auto t0 = steady_ns();
         d.mark_stop(t0);
         stop.send();
@@ -122,6 +132,7 @@ int abort_http(std::span<char*> args) {
       }
       auto l = summarize(latencies);
       auto server = summarize(server_means);
+      auto floor = summarize(strand_posts);
       out.add({{"bench", "abort-http"},
                {"system", "jetstrand"},
                {"backend", std::string(io::to_string(bi.eng().file_backend()))},
@@ -135,6 +146,8 @@ int abort_http(std::span<char*> args) {
                {"max_us", l.max_us},
                {"server_mean_p50_us", server.p50_us},
                {"server_mean_p99_us", server.p99_us},
+               {"strand_post_p50_us", floor.p50_us},
+               {"strand_post_p99_us", floor.p99_us},
                {"bytes_after_stop_max", after_stop_max},
                {"writer_commits", writer ? writer->commits() : 0}});
     }
