@@ -86,10 +86,7 @@ int foreground(std::span<char*> args) {
       for (const auto& f : rep.manifest.files) copied.push_back(bi.directory() / "bench" / f.relative_path());
       const double c2 = cpu_s();
       const auto reading_until = steady_ns() + spell.count();
-      std::thread read_loop([&] {
-        while (steady_ns() < reading_until) pread_and_checksum_all(copied);
-      });
-      read_loop.join();
+      while (steady_ns() < reading_until) pread_and_checksum_all(copied);
       busy_reader += cpu_s() - c2;
       auto f = writer.take_latencies_us();
       reader.insert(reader.end(), f.begin(), f.end());
