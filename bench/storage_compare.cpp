@@ -4,7 +4,9 @@
 #include "storage_compare.hpp"
 
 #include "bench_options.hpp"
+#include "kv_jetstrand_async.hpp"
 #include "kv_system.hpp"
+#include "storage_workload.hpp"
 
 #include <boost/json.hpp>
 
@@ -23,61 +25,7 @@
 namespace jetstrand::bench {
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-struct settings {
-  std::uint64_t data_bytes;
-  std::size_t cache_bytes;
-  std::size_t value_size;
-  double seconds;
-  int writers;
-  int readers;
-  std::filesystem::path dir;
-};
-
-std::uint64_t rss_bytes() {
-  std::ifstream in("/proc/self/statm");
-  std::uint64_t size = 0, resident = 0;
-  in >> size >> resident;
-  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
-std::string key_of(std::uint64_t i) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "k%015llu", static_cast<unsigned long long>(i));
-  return buf;
-}
-
-std::string value_of(std::uint64_t i, std::size_t size) {
-  std::string v(size, '\0');
-  std::uint64_t x = i * 0x9E3779B97F4A7C15ull + 1;
-  for (auto& c : v) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  return v;
-}
-
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
-void report(const kv_system& kv, const settings& s, const char* op, std::uint64_t ops, double elapsed,
-            std::vector<double>& lat) {
-  boost::json::object line{{"bench", "storage"},
-                           {"system", kv.name()},
-                           {"op", op},
-                           {"data_bytes", s.data_bytes},
-                           {"cache_bytes", s.cache_bytes},
-                           {"ops_per_s", static_cast<double>(ops) / elapsed},
-                           {"p99_us", percentile(lat, 0.99)},
-                           {"rss_bytes", rss_bytes()}};
-  std::cout << boost::json::serialize(line) << std::endl;
-}
-
-// Runs `threads` loops of `op(thread, n)` for the settings' seconds; op returns false to stop.
+// Runs `threads` loops of `op(thread, n)` for the settings' seconds.
 template <typename Op>
 void timed(kv_system& kv, const settings& s, const char* name, int threads, Op op) {
   std::vector<std::vector<double>> lats(static_cast<std::size_t>(threads));
@@ -90,7 +38,7 @@ void timed(kv_system& kv, const settings& s, const char* name, int threads, Op o
       for (std::uint64_t n = 0; clock_type::now() < deadline; ++n) {
         const auto a = clock_type::now();
         op(t, n);
-        lats[static_cast<std::size_t>(t)].push_back(std::chrono::duration<double, std::micro>(clock_type::now() - a).count());
+        lats[static_cast<std::size_t>(t)].push_back(micros_since(a));
         ++ops;
       }
     });
@@ -99,40 +47,37 @@ void timed(kv_system& kv, const settings& s, const char* name, int threads, Op o
   const double elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
   std::vector<double> all;
   for (auto& l : lats) all.insert(all.end(), l.begin(), l.end());
-  report(kv, s, name, ops, elapsed, all);
+  report(kv.name(), s, name, ops, elapsed, all);
 }
 
 void run_system(kv_system& kv, const settings& s) {
-  const std::uint64_t n = std::max<std::uint64_t>(1, s.data_bytes / (16 + s.value_size));
+  const std::uint64_t n = s.keys();
   // fill_lazy: every key once, in a scattered order, no sync per commit.
   {
     std::vector<double> lat;
     lat.reserve(n);
     const auto t0 = clock_type::now();
-    const std::uint64_t stride = 2654435761u % n ? 2654435761u % n : 1;
-    std::uint64_t step = stride;
-    while (std::gcd(step, n) != 1) ++step;
+    const std::uint64_t step = s.fill_step();
     for (std::uint64_t i = 0, k = 0; i < n; ++i, k = (k + step) % n) {
       const auto a = clock_type::now();
       kv.put(key_of(k), value_of(k, s.value_size), false);
-      lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - a).count());
+      lat.push_back(micros_since(a));
     }
-    report(kv, s, "fill_lazy", n, std::chrono::duration<double>(clock_type::now() - t0).count(), lat);
+    report(kv.name(), s, "fill_lazy", n, std::chrono::duration<double>(clock_type::now() - t0).count(), lat);
   }
   // fill_durable: concurrent writers, every commit durable, new keys.
   timed(kv, s, "fill_durable", s.writers, [&](int t, std::uint64_t i) {
     kv.put("w" + std::to_string(t) + "-" + std::to_string(i), value_of(i, s.value_size), true);
   });
   // get_hot: a working set of a quarter of the cache, read once to warm it.
-  const std::uint64_t hot = std::max<std::uint64_t>(1, std::min<std::uint64_t>(n, s.cache_bytes / 4 / (16 + s.value_size)));
+  const std::uint64_t hot = s.hot_keys();
   std::string v;
-  for (std::uint64_t k = 0; k < hot; ++k) kv.get(key_of(k * (n / hot)), v);
+  for (std::uint64_t k = 0; k < hot; ++k) kv.get(key_of(k), v);
   std::atomic<int> missing{0};
-  timed(kv, s, "get_hot", s.readers, [&](int t, std::uint64_t i) {
+  timed(kv, s, "get_hot", s.readers, [&](int t, std::uint64_t) {
     thread_local std::mt19937_64 rng(static_cast<unsigned>(t) + 1);
     thread_local std::string out;
-    (void)i;
-    if (!kv.get(key_of((rng() % hot) * (n / hot)), out)) ++missing;
+    if (!kv.get(key_of(rng() % hot), out)) ++missing;
   });
   // get_cold: uniform over all the data (at least 8x the cache by default).
   timed(kv, s, "get_cold", s.readers, [&](int t, std::uint64_t) {
@@ -161,18 +106,23 @@ int storage(std::span<char*> args) {
   command c("jetstrand-bench storage [options]",
             "jetstrand, RocksDB and SQLite on the same data, the same durability and the same cache\n"
             "budget, each in a child process of its own.",
-            "One JSON line per system and operation: fill_lazy, fill_durable, get_hot, get_cold, scan.");
+            "One JSON line per system and operation: fill_lazy, fill_durable, get_hot, get_cold, scan.\n"
+            "jetstrand is called as RocksDB and SQLite are, one blocking call per thread (each call\n"
+            "waits on a future); jetstrand-async as an async server calls it, from coroutines.");
   c.options()
       ("systems",
-       some_of({"jetstrand", "rocksdb", "sqlite"})
-           ->default_value(std::vector<std::string>{"jetstrand", "rocksdb", "sqlite"}, "jetstrand,rocksdb,sqlite"),
-       "the systems measured")
+       some_of({"jetstrand", "jetstrand-async", "rocksdb", "sqlite"})
+           ->default_value(std::vector<std::string>{"jetstrand", "jetstrand-async", "rocksdb", "sqlite"},
+                           "jetstrand,jetstrand-async,rocksdb,sqlite"),
+       "the systems measured (jetstrand-async: jetstrand called from coroutines on its own threads)")
       ("data-size", size(1)->default_value(256 << 20, "256M"), "data written by the fills")
       ("cache-size", size(256 << 10)->default_value(16 << 20, "16M"), "every system's cache budget")
       ("value-size", size(1)->default_value(100, "100"), "bytes per value")
       ("seconds", seconds(0.1, 3600)->default_value(3, "3"), "how long each get and scan runs")
       ("writers", number(1, 256)->default_value(8, "8"), "concurrent writers of fill_durable")
-      ("readers", number(1, 256)->default_value(2, "2"), "concurrent readers of the gets and scans");
+      ("readers", number(1, 256)->default_value(2, "2"), "concurrent readers of the gets and scans")
+      ("async-callers", number(1, 4096)->default_value(16, "16"),
+       "gets and scans in flight at once in jetstrand-async");
   add_scratch_dir(c);
   if (!c.parse(args, std::cout)) return 0;
   settings s;
@@ -182,6 +132,7 @@ int storage(std::span<char*> args) {
   s.seconds = c.get<double>("seconds");
   s.writers = static_cast<int>(c.get<long long>("writers"));
   s.readers = static_cast<int>(c.get<long long>("readers"));
+  s.async_callers = static_cast<int>(c.get<long long>("async-callers"));
   const auto base = std::filesystem::path(c.get<std::string>("dir")) /
                     ("jetstrand-bench-storage-" + std::to_string(::getpid()));
   int failed = 0;
@@ -195,6 +146,12 @@ int storage(std::span<char*> args) {
         const auto dir = base / name;
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);
+        if (name == "jetstrand-async") {
+          run_jetstrand_async(dir, s);
+          std::filesystem::remove_all(dir);
+          std::cout.flush();
+          ::_exit(0);
+        }
         auto kv = make(name, dir, s.cache_bytes);
         if (!kv) {
           std::cerr << "jetstrand-bench storage: " << name << " is not in this build (bench/run installs it)\n";

@@ -1,8 +1,10 @@
 // The async file layer, the same cases on both backends (io_uring and thread_pool).
+#include "support/os_page_cache.hpp"
 #include "support/run_until.hpp"
 #include "support/temp_dir.hpp"
 
 #include "io/file_service.hpp"
+#include "io/posix.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -243,6 +245,25 @@ BOOST_AUTO_TEST_CASE(environment_variable_forces_the_backend) {
   ::unsetenv(io::backend_environment_variable);
   BOOST_TEST((io::file_service(io.get_executor(), backend_kind::automatic).kind() ==
               (io::io_uring_available() ? backend_kind::io_uring : backend_kind::thread_pool)));
+}
+
+// The read a cache miss tries first, on the strand: only what the OS page cache holds.
+BOOST_AUTO_TEST_CASE(a_cached_read_copies_only_what_the_os_page_cache_holds) {
+  backend_fixture f(backend_kind::thread_pool);
+  auto file = f.make_file("cached", 1 << 20, 3);
+  const int fd = file.native_handle();
+  std::vector<char> got(8192);
+  // Just written: in the OS page cache, so it is read, exactly.
+  BOOST_TEST_REQUIRE(io::posix::read_cached_at(fd, got.data(), got.size(), 65536));
+  const auto want = backend_fixture::pattern(65536, got.size(), 3);
+  BOOST_TEST((got == want));
+  // Past the end (a short read) is false: the caller reads the ordinary way.
+  BOOST_TEST(!io::posix::read_cached_at(fd, got.data(), got.size(), (1 << 20) - 4096));
+  BOOST_TEST(!io::posix::read_cached_at(-1, got.data(), got.size(), 0));
+  // Written back and dropped from the OS page cache: it would wait for the disk, so false.
+  if (test::drop_os_cache(f.dir / "cached")) {
+    BOOST_TEST(!io::posix::read_cached_at(fd, got.data(), got.size(), 512 << 10));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(backend_names_round_trip) {

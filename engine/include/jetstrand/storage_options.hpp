@@ -36,6 +36,11 @@ struct storage_stats {
   std::uint64_t cache_hits = 0;
   std::uint64_t cache_misses = 0;
   std::uint64_t cache_evictions = 0;
+  // How misses were read. A get's or scan's miss whose page the OS page cache holds is
+  // copied at once, on the strand (preadv2 RWF_NOWAIT, which never waits for the disk);
+  // any other goes through the asynchronous file layer while the strand serves other work.
+  std::uint64_t cache_reads_os_cached = 0;
+  std::uint64_t cache_reads_waited = 0;
 };
 
 }  // namespace jetstrand

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace jetstrand::io::posix {
@@ -61,6 +62,15 @@ error_code read_exact_at(int fd, void* buf, std::size_t n, std::uint64_t off) {
   std::size_t got = 0;
   if (auto ec = read_at(fd, buf, n, off, got)) return ec;
   return got == n ? error_code{} : error_code(jet_errc::disk_io);
+}
+
+bool read_cached_at(int fd, void* buf, std::size_t n, std::uint64_t off) noexcept {
+  iovec v{buf, n};
+  ssize_t r;
+  do {
+    r = ::preadv2(fd, &v, 1, static_cast<off_t>(off), RWF_NOWAIT);
+  } while (r < 0 && errno == EINTR);
+  return r >= 0 && static_cast<std::size_t>(r) == n;
 }
 
 error_code read_some(int fd, void* buf, std::size_t n, std::size_t& got) {

@@ -46,6 +46,12 @@ boost::system::error_code read_at(int fd, void* buf, std::size_t n, std::uint64_
                                   std::size_t& got);
 // Exactly n bytes at off; the end of the file first is -1022 (JET_errDiskIO).
 boost::system::error_code read_exact_at(int fd, void* buf, std::size_t n, std::uint64_t off);
+// Exactly n bytes at off, but only if the OS page cache holds them all: preadv2 with
+// RWF_NOWAIT, which never waits for the disk (where the pages are not cached it returns at
+// once, having at most started the kernel's readahead). False for anything else (not
+// cached, a short read, an error): the caller then reads the ordinary way, which reports
+// errors.
+bool read_cached_at(int fd, void* buf, std::size_t n, std::uint64_t off) noexcept;
 // Reads at the file position; 0 bytes at the end.
 boost::system::error_code read_some(int fd, void* buf, std::size_t n, std::size_t& got);
 boost::system::error_code write_all_at(int fd, const void* buf, std::size_t n, std::uint64_t off);

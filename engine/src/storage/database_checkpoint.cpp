@@ -167,14 +167,29 @@ void database_file::checkpoint(done_handler done) {
   auto writes = std::move(pending_writes_);
   pending_writes_.clear();
   std::sort(writes.begin(), writes.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  // Adjacent pages go out in one write. Each run is sized exactly and its pages' copies are
+  // freed as it is built, so a checkpoint holds its dirty bytes about once, not three times.
   auto runs = std::make_shared<std::vector<page_run>>();
-  for (auto& w : writes) {
-    if (!runs->empty() && runs->back().first + runs->back().bytes.size() / ps == w.first) {
-      runs->back().bytes.insert(runs->back().bytes.end(), w.bytes.begin(), w.bytes.end());
-    } else {
-      runs->push_back(std::move(w));
+  for (std::size_t i = 0; i < writes.size();) {
+    std::size_t end = i + 1, pages = writes[i].bytes.size() / ps;
+    while (end < writes.size() && writes[end].first == writes[i].first + pages) {
+      pages += writes[end].bytes.size() / ps;
+      ++end;
     }
+    if (end == i + 1) {
+      runs->push_back(std::move(writes[i]));
+    } else {
+      page_run run{writes[i].first, {}};
+      run.bytes.reserve(pages * ps);
+      for (std::size_t j = i; j < end; ++j) {
+        run.bytes.insert(run.bytes.end(), writes[j].bytes.begin(), writes[j].bytes.end());
+        std::vector<unsigned char>().swap(writes[j].bytes);
+      }
+      runs->push_back(std::move(run));
+    }
+    i = end;
   }
+  writes.clear();
   write_runs{this, std::move(runs), 0, seq}.next();
 }
 

@@ -104,6 +104,16 @@ class database_file final : private tree_pages {
   // when the budget is all dirty or pinned (on_cache_full asks for a checkpoint). Calls for
   // a page already being read share that read.
   void fetch(std::uint32_t page_no, done_handler done);
+  // Makes `page_no` resident without waiting, if it can: true when it is in the cache
+  // afterwards, either already or read now from the OS page cache (never from the disk: see
+  // io::posix::read_cached_at) and verified. False otherwise; fetch() then reads it and
+  // reports any error. A miss the OS has cached so costs one syscall on the strand, not a
+  // round trip through the file layer.
+  bool fetch_cached(std::uint32_t page_no);
+  // How many fetch_cached() an operation makes before it waits on fetch() instead. Its
+  // reads may evict each other when the rest of the budget is dirty or pinned; only a
+  // fetch() lets the strand run the checkpoint that frees it, so the loop must end.
+  static constexpr int cached_reads_per_turn = 16;
   // The same, blocking: for recovery at open, before the instance serves anything.
   boost::system::error_code fetch_now(std::uint32_t page_no);
   // Keeps a resident, clean page in the cache (a commit's path while it reads more). False

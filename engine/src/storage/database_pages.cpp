@@ -127,6 +127,21 @@ void database_file::fetch(std::uint32_t page_no, done_handler done) {
   land_read(page_no, reuse_epoch_, nullptr, 0, {});
 }
 
+bool database_file::fetch_cached(std::uint32_t page_no) {
+  if (cache_.peek(space_, page_no)) return true;
+  if (reading_.contains(page_no)) return false;  // its read is in flight: share it
+  const auto ps = page_size();
+  if (!cache_.make_room(page_cache::charge(ps))) return false;
+  auto page = std::make_unique_for_overwrite<unsigned char[]>(ps);
+  if (!io::posix::read_cached_at(file_.native_handle(), page.get(), ps, std::uint64_t{page_no} * ps) ||
+      !verify_page(page.get(), ps, page_no) || !check_node_page(page.get(), ps, header_.page_count)) {
+    return false;  // fetch() retries, or reports what is wrong
+  }
+  cache_.count_read(false);
+  cache_.insert(space_, page_no, std::move(page), ps, false);
+  return true;
+}
+
 // Issues the read (attempt 0 or a retry) or, with a page, handles its landing.
 void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
                               std::unique_ptr<unsigned char[]> page, int attempt, error_code ec) {
@@ -148,12 +163,13 @@ void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
       if (on_cache_full_) on_cache_full_();
       return;
     } else {
+      cache_.count_read(true);
       cache_.insert(space_, page_no, std::move(page), ps, false);
       return finish_read(page_no, {});
     }
   }
   if (ec) return finish_read(page_no, ec == jet_errc::disk_io ? error_code(jet_errc::read_verify_failure) : ec);
-  auto buffer = std::make_unique<unsigned char[]>(ps);
+  auto buffer = std::make_unique_for_overwrite<unsigned char[]>(ps);
   auto* data = buffer.get();
   file_.async_read_at(
       std::uint64_t{page_no} * ps, boost::asio::buffer(data, ps),

@@ -323,7 +323,13 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
     if (!d) return finish(jet_errc::database_not_found, {});
     btree::value v;
     std::uint32_t missing = 0;
-    switch (d->tree().find(key, v, missing)) {
+    auto found = d->tree().find(key, v, missing);
+    for (int cached = 0; found == btree::outcome::missing && cached < database_file::cached_reads_per_turn &&
+                         d->fetch_cached(missing);
+         ++cached) {
+      found = d->tree().find(key, v, missing);
+    }
+    switch (found) {
       case btree::outcome::absent: return finish(jet_errc::record_not_found, {});
       case btree::outcome::missing:
         return d->fetch(missing, [op = shared_from_this()](error_code ec) {
@@ -368,13 +374,17 @@ struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
   entries_handler done;
 
   void run() {
-    for (;;) {
+    for (int cached = 0;;) {
       auto* d = self->find(db);
       if (!d) return finish(jet_errc::database_not_found);
       std::optional<std::string> next;
       std::uint32_t missing = 0;
       if (d->tree().scan_leaf(from, to, limit, keys_only, items, next, missing) ==
           btree::outcome::missing) {
+        if (cached < database_file::cached_reads_per_turn && d->fetch_cached(missing)) {
+          ++cached;
+          continue;
+        }
         return d->fetch(missing, [op = shared_from_this()](error_code ec) {
           if (ec) return op->finish(ec);
           op->run();
@@ -428,6 +438,7 @@ void instance_storage::scan(std::string_view db, std::string from, std::string t
   op->limit = limit;
   op->keys_only = keys_only;
   op->done = std::move(done);
+  op->items.reserve(std::min<std::size_t>(limit, 256));
   op->run();
 }
 
@@ -527,6 +538,8 @@ storage_stats instance_storage::stats() const {
   s.cache_hits = cache_.stats().hits;
   s.cache_misses = cache_.stats().misses;
   s.cache_evictions = cache_.stats().evictions;
+  s.cache_reads_os_cached = cache_.stats().reads_os_cached;
+  s.cache_reads_waited = cache_.stats().reads_waited;
   return s;
 }
 

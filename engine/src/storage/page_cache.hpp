@@ -40,6 +40,8 @@ class page_cache {
 
   struct counters {
     std::uint64_t hits = 0, misses = 0, evictions = 0;
+    // How the misses were read: at once from the OS page cache, or waiting on the file layer.
+    std::uint64_t reads_os_cached = 0, reads_waited = 0;
   };
 
   explicit page_cache(std::size_t budget_bytes);
@@ -54,6 +56,7 @@ class page_cache {
   std::size_t peak_charged() const noexcept { return peak_; }
   std::size_t dirty_bytes() const noexcept { return dirty_bytes_; }
   const counters& stats() const noexcept { return counters_; }
+  void count_read(bool waited) noexcept { ++(waited ? counters_.reads_waited : counters_.reads_os_cached); }
   static std::size_t charge(std::size_t page_size) noexcept { return page_size + overhead; }
 
   // The resident page, or nullptr (a miss: the caller reads it). A hit refreshes main's order.
