@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <optional>
 
 using namespace jetstrand;
 using namespace jetstrand::storage;
@@ -84,6 +85,77 @@ BOOST_AUTO_TEST_CASE(roll_starts_a_new_generation_and_seals_the_old_one) {
   BOOST_TEST(gen1[1].first == b);
   BOOST_TEST(f.read(2).size() == 1u);
   BOOST_TEST((list_generations(f.dir / "logs") == std::vector<std::uint32_t>{1, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(a_lazy_record_completes_at_once_in_lsn_order_and_is_written_before_a_later_sync) {
+  strand_fixture f;
+  write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
+  const auto first = f.append(log, "durable-0");  // opens the generation
+  std::vector<std::string> order;
+  std::vector<std::uint64_t> lsns;
+  auto record = [&](std::string name) {
+    return [&, name](error_code ec, std::uint64_t lsn) {
+      BOOST_TEST(!ec);
+      order.push_back(name);
+      lsns.push_back(lsn);
+    };
+  };
+  std::optional<error_code> synced;
+  std::size_t done_inside_append = 0;
+  boost::asio::post(f.strand, [&] {
+    // Nothing pending: each lazy record's place is fixed, so it completes inside append():
+    // the first while its write starts, the second while that write is in flight.
+    log.append("lazy-1", false, record("lazy-1"));
+    log.append("lazy-2", false, record("lazy-2"));
+    done_inside_append = order.size();
+    log.sync([&](error_code ec) { synced = ec; });
+  });
+  test::run_until(f.io, [&] { return synced.has_value(); });
+  BOOST_TEST(done_inside_append == 2u);
+  BOOST_TEST(!*synced);
+  BOOST_TEST_REQUIRE(lsns.size() == 2u);
+  BOOST_TEST(lsns[0] > first);
+  BOOST_TEST(lsns[1] > lsns[0]);
+  // The sync came after both completed, so both are on disk, at the LSNs they were given.
+  auto on_disk = f.read(1);
+  BOOST_TEST_REQUIRE(on_disk.size() == 3u);
+  BOOST_TEST(on_disk[1].first == lsns[0]);
+  BOOST_TEST(on_disk[2].first == lsns[1]);
+  BOOST_TEST(on_disk[2].second == "lazy-2");
+  BOOST_TEST(log.durable_lsn() >= lsns[1]);
+
+  // A durable record pending: a lazy one after it waits for it (records complete in LSN
+  // order).
+  std::size_t done_at_once = 0;
+  boost::asio::post(f.strand, [&] {
+    log.append("durable-3", true, record("durable-3"));
+    log.append("lazy-4", false, record("lazy-4"));
+    done_at_once = order.size();
+  });
+  test::run_until(f.io, [&] { return order.size() == 4u; });
+  BOOST_TEST(done_at_once == 2u);
+  BOOST_TEST((order == std::vector<std::string>{"lazy-1", "lazy-2", "durable-3", "lazy-4"}));
+  BOOST_TEST(lsns[3] > lsns[2]);
+
+  // A lazy record completed at once while a write is in flight is written before a roll
+  // asked for after it: it stays in the generation its LSN names.
+  std::optional<std::uint32_t> rolled;
+  boost::asio::post(f.strand, [&] {
+    log.append("lazy-5", false, record("lazy-5"));
+    log.append("lazy-6", false, record("lazy-6"));
+    log.roll([&](error_code ec, std::uint32_t g) {
+      BOOST_TEST(!ec);
+      rolled = g;
+    });
+  });
+  test::run_until(f.io, [&] { return rolled.has_value(); });
+  BOOST_TEST(*rolled == 2u);
+  BOOST_TEST_REQUIRE(lsns.size() == 6u);
+  BOOST_TEST(generation_of(lsns[5]) == 1u);
+  auto gen1 = f.read(1);
+  BOOST_TEST_REQUIRE(gen1.size() == 7u);
+  BOOST_TEST(gen1[6].first == lsns[5]);
+  BOOST_TEST(gen1[6].second == "lazy-6");
 }
 
 BOOST_AUTO_TEST_CASE(a_full_generation_rolls_by_itself) {

@@ -212,13 +212,16 @@ BOOST_AUTO_TEST_CASE(a_lazy_commit_is_acknowledged_before_the_flush_and_durable_
   // 50 commits one after the other: durable ones would cost 50 fdatasyncs; lazy ones share
   // the one-second timer's (at most a few, on a slow machine).
   BOOST_TEST(mid.log_flushes - before.log_flushes < 10u);
-  BOOST_TEST(mid.log_records - before.log_records == 50u);
   auto [gec, v] = inst->async_get("d", "k49", test::wait).get();
   BOOST_TEST(!gec);
   BOOST_TEST(v == "v");
   // A durable commit makes every earlier lazy one durable with it.
   BOOST_TEST_REQUIRE(!std::get<0>(inst->async_put("d", "durable", "x", test::wait).get()));
-  BOOST_TEST(stats_of(*inst).log_flushes > mid.log_flushes);
+  const auto after = stats_of(*inst);
+  BOOST_TEST(after.log_flushes > mid.log_flushes);
+  // One record each (the last lazy one may still have been on its way to the file at `mid`:
+  // a lazy commit is acknowledged once its place in the log is fixed).
+  BOOST_TEST(after.log_records - before.log_records == 51u);
   BOOST_TEST_REQUIRE(!f.terminate(*inst));
   inst = f.create("lazy");
   for (int i = 0; i < 50; ++i) BOOST_TEST(!std::get<0>(inst->async_get("d", "k" + std::to_string(i), test::wait).get()));

@@ -105,6 +105,18 @@ void write_ahead_log::append(std::string payload, bool durable, append_handler d
   if (payload.empty() || payload.size() > max_payload()) {
     return done(jet_errc::invalid_parameter, 0);
   }
+  const std::size_t size = aligned(log_record_header_size + payload.size());
+  if (!durable && incomplete_ == 0 && rolls_.empty() && file_.is_open() &&
+      size <= current_size_ - offset_ - completed_queued_bytes_) {
+    // Its place is fixed: right after what is queued, in this generation. flush() writes the
+    // queue in order from offset_, and nothing rolls the generation before that.
+    const std::uint64_t lsn = static_cast<std::uint64_t>(gen_) << 32 | (offset_ + completed_queued_bytes_);
+    completed_queued_bytes_ += size;
+    queue_.push_back({std::move(payload), false, nullptr, lsn});
+    if (!flushing_) flush();
+    return done({}, lsn);
+  }
+  ++incomplete_;
   queue_.push_back({std::move(payload), durable, std::move(done)});
   if (!flushing_) flush();
 }
@@ -241,6 +253,7 @@ void write_ahead_log::flush() {
   if (ec) {
     auto batch = std::move(queue_);
     queue_.clear();
+    completed_queued_bytes_ = 0;  // only after a failure: completed records were in this generation
     after_flush(ec, std::move(batch), {}, false);
     return;
   }
@@ -262,6 +275,7 @@ void write_ahead_log::flush() {
     store_le<std::uint64_t>(p + 8, lsn);
     std::memcpy(p + log_record_header_size, payload.data(), payload.size());
     store_le<std::uint32_t>(p, crc32c(p + 4, log_record_header_size - 4 + payload.size()));
+    if (!queue_[take].done) completed_queued_bytes_ -= size;  // completed at append(), at this lsn
     lsns.push_back(lsn);
     durable = durable || queue_[take].durable;
     ++take;
@@ -309,9 +323,17 @@ void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
     if (!lsns.empty()) last_lsn_ = lsns.back();
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].done) continue;  // completed at append()
+    --incomplete_;
     batch[i].done(ec, ec ? 0 : lsns[i]);
   }
   flushing_ = false;
+  // Records already completed are written before any roll, sync or drain goes on: they are
+  // in this generation, and whoever waits on those counts them as logged.
+  if (completed_queued_bytes_ > 0) {
+    flush();
+    return;
+  }
   run_rolls();
   if (!syncs_.empty() && (unsynced_ || failed_)) {
     if (failed_) {

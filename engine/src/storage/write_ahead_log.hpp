@@ -12,9 +12,14 @@
 //
 // Group commit: appends that arrive while a batch is being written wait, then go out
 // together in one write and one fdatasync. A batch never spans generations. A durable append
-// completes only when its record is durable; a lazy one (ESE's JET_bitCommitLazyFlush) when
-// its record is written, before the fdatasync, which the next durable append, a sync() or
-// the one-second lazy-flush timer does. Records complete in LSN order either way.
+// completes only when its record is durable. A lazy one (ESE's JET_bitCommitLazyFlush)
+// completes at once, inside append(), when its place in the log is already fixed: the
+// current generation is open and has room for it after the records waiting to be written,
+// and every earlier record has completed. Like ESE's log buffer, its record is then written
+// with the next batch; a sync(), roll() or drain() asked for later completes only after it
+// is written. Otherwise a lazy record completes when it is written. Either way it becomes
+// durable at the next fdatasync (the next durable append, a sync(), or the one-second
+// lazy-flush timer), and records complete in LSN order.
 //
 // A record larger than a generation's room gets a generation of its own, sized to fit it
 // (the header says each generation's size), so a 64 MiB value needs no special case.
@@ -95,7 +100,8 @@ class write_ahead_log {
   struct pending {
     std::string payload;
     bool durable;
-    append_handler done;
+    append_handler done;      // empty once the record has completed (a lazy one, at once)
+    std::uint64_t lsn = 0;    // fixed at append() for a record completed at once
   };
   void flush();
   void sync_now();
@@ -125,6 +131,9 @@ class write_ahead_log {
   bool flushing_ = false;
   boost::system::error_code failed_;  // a record write or sync failed: the log is unusable
   std::vector<pending> queue_;
+  // Bytes of the queued records already completed: their places follow offset_ in order.
+  std::size_t completed_queued_bytes_ = 0;
+  std::size_t incomplete_ = 0;  // records appended whose handler has not been called
   std::vector<roll_handler> rolls_;
   std::vector<std::function<void()>> drains_;
   log_stats stats_;
