@@ -142,6 +142,14 @@ std::string metrics::render(const std::vector<instance_figures>& instances) cons
                &instance_figures::cache_budget);
   per_instance("jetstrand_cache_hits_total", "counter", "Page lookups found in the cache.", &instance_figures::cache_hits);
   per_instance("jetstrand_cache_misses_total", "counter", "Page lookups that read the disk.", &instance_figures::cache_misses);
+  o << "# HELP jetstrand_cache_reads_total Pages read on a miss, by instance and how: os_cache (the OS page cache "
+       "held it: read in the same strand turn) or waited (read through the file layer).\n"
+       "# TYPE jetstrand_cache_reads_total counter\n";
+  for (const auto& i : instances) {
+    const auto label = escape_label(i.name);
+    o << "jetstrand_cache_reads_total{instance=\"" << label << "\",how=\"os_cache\"} " << i.cache_reads_os_cached << "\n"
+      << "jetstrand_cache_reads_total{instance=\"" << label << "\",how=\"waited\"} " << i.cache_reads_waited << "\n";
+  }
   return o.str();
 }
 

@@ -15,6 +15,9 @@
 //   jetstrand_log_flushes_total{instance}
 //   jetstrand_cache_bytes{instance}, jetstrand_cache_budget_bytes{instance},
 //   jetstrand_cache_hits_total{instance}, jetstrand_cache_misses_total{instance}
+//   jetstrand_cache_reads_total{instance,how}       misses read: how="os_cache" (held by
+//                                                   the OS page cache, read in the same
+//                                                   strand turn) or how="waited"
 
 #include <chrono>
 #include <cstdint>
@@ -51,6 +54,8 @@ class metrics {
     std::uint64_t cache_budget = 0;
     std::uint64_t cache_hits = 0;
     std::uint64_t cache_misses = 0;
+    std::uint64_t cache_reads_os_cached = 0;
+    std::uint64_t cache_reads_waited = 0;
   };
   std::string render(const std::vector<instance_figures>& instances) const;  // Prometheus text 0.0.4
 

@@ -109,7 +109,8 @@ void render_metrics(const context& c) {
     inst->async_stats([g, arrive, name = inst->name()](boost::system::error_code ec, storage_stats s) {
       if (!ec) {
         std::lock_guard lock(g->mutex);
-        g->figures.push_back({name, s.commits, s.log_flushes, s.cache_bytes, s.cache_budget, s.cache_hits, s.cache_misses});
+        g->figures.push_back({name, s.commits, s.log_flushes, s.cache_bytes, s.cache_budget, s.cache_hits,
+                              s.cache_misses, s.cache_reads_os_cached, s.cache_reads_waited});
       }
       arrive();
     });

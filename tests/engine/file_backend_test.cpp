@@ -17,6 +17,7 @@
 
 #include <cstdlib>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 using namespace jetstrand;
@@ -226,6 +227,59 @@ BOTH_BACKENDS(sync_resize_and_errors) {
   ro.async_write_some_at(0, boost::asio::buffer(&c, 1), record(w));
   test::run_until(fx.io, [&] { return w.done; });
   BOOST_TEST((w.ec == boost::system::errc::bad_file_descriptor));
+}
+
+BOTH_BACKENDS(blocking_work_runs_on_the_service_threads_and_completes_on_the_handlers_executor) {
+  backend_fixture fx(kind);
+  auto strand = boost::asio::make_strand(fx.io);
+  const auto caller = std::this_thread::get_id();
+  std::thread::id worker;
+  bool on_strand = false, done = false, done_inside = false;
+  error_code got;
+  fx.files.run_blocking(
+      [&] {
+        worker = std::this_thread::get_id();
+        return error_code(boost::system::errc::file_exists, boost::system::system_category());
+      },
+      boost::asio::bind_executor(strand, [&](error_code ec) {
+        on_strand = strand.running_in_this_thread();
+        got = ec;
+        done = true;
+      }));
+  done_inside = done;
+  test::run_until(fx.io, [&] { return done; });
+  BOOST_TEST(!done_inside);
+  BOOST_TEST(on_strand);
+  BOOST_TEST((worker != caller));
+  BOOST_TEST((got == boost::system::errc::file_exists));  // the work's own result
+}
+
+BOTH_BACKENDS(starting_writeback_completes_once_and_a_cancelled_one_completes_aborted) {
+  backend_fixture fx(kind);
+  auto f = fx.make_file("wb", 1u << 20, 3);
+  result r;
+  f.async_start_writeback(0, 1u << 20, [&](error_code ec) { r.done = true; r.ec = ec; ++r.calls; });
+  test::run_until(fx.io, [&] { return r.done; });
+  BOOST_TEST(!r.ec);
+  BOOST_TEST(r.calls == 1);
+
+  boost::asio::cancellation_signal signal;
+  result c;
+  f.async_start_writeback(0, 1u << 20, boost::asio::bind_cancellation_slot(signal.slot(), [&](error_code ec) {
+                            c.done = true;
+                            c.ec = ec;
+                            ++c.calls;
+                          }));
+  signal.emit(boost::asio::cancellation_type::terminal);
+  test::run_until(fx.io, [&] { return c.done; });
+  BOOST_TEST((c.ec == boost::asio::error::operation_aborted));
+  BOOST_TEST(c.calls == 1);
+  // Writeback is a hint: the bytes read back as written either way.
+  std::vector<char> back(1u << 20);
+  result rd;
+  f.async_read_at(0, boost::asio::buffer(back), record(rd));
+  test::run_until(fx.io, [&] { return rd.done; });
+  BOOST_TEST((back == backend_fixture::pattern(0, 1u << 20, 3)));
 }
 
 BOOST_AUTO_TEST_CASE(environment_variable_forces_the_backend) {

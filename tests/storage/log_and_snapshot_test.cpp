@@ -43,6 +43,19 @@ struct strand_fixture {
     }));
     return out;
   }
+  // What a log's owner does before destroying it (the generation made ahead is removed).
+  void drain(write_ahead_log& log) {
+    bool drained = false;
+    boost::asio::post(strand, [&] { log.drain([&] { drained = true; }); });
+    test::run_until(io, [&] { return drained; });
+  }
+  std::vector<std::string> temporary_files() {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "logs")) {
+      if (e.path().extension() == ".new") names.push_back(e.path().filename().string());
+    }
+    return names;
+  }
   void checkpoint(database_file& db) {
     std::optional<error_code> r;
     boost::asio::post(strand, [&] { db.checkpoint([&](error_code ec) { r = ec; }); });
@@ -158,6 +171,52 @@ BOOST_AUTO_TEST_CASE(a_lazy_record_completes_at_once_in_lsn_order_and_is_written
   BOOST_TEST(gen1[6].second == "lazy-6");
 }
 
+// The strand never waits for a generation to be made: the next one is made ahead on the
+// file service's threads, and a roll completes later, from the strand, after work queued
+// before it, in the generation made ahead.
+BOOST_AUTO_TEST_CASE(a_roll_takes_the_generation_made_ahead_and_completes_later_on_the_strand) {
+  strand_fixture f;
+  write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
+  f.append(log, "first");  // opens generation 1; generation 2 is made ahead
+  test::run_until(f.io, [&] { return log.next_generation_ready(); });
+  BOOST_TEST((f.temporary_files() == std::vector<std::string>{"gen-00000002.log.new"}));
+  BOOST_TEST((list_generations(f.dir / "logs") == std::vector<std::uint32_t>{1}));  // not a generation yet
+
+  std::vector<std::string> order;
+  bool done_inside_roll = false;
+  boost::asio::post(f.strand, [&] { order.push_back("queued before"); });
+  boost::asio::post(f.strand, [&] {
+    log.roll([&](error_code ec, std::uint32_t g) {
+      BOOST_TEST(!ec);
+      BOOST_TEST(g == 2u);
+      order.push_back("rolled");
+    });
+    done_inside_roll = !order.empty() && order.back() == "rolled";
+    boost::asio::post(f.strand, [&] { order.push_back("queued after"); });
+  });
+  test::run_until(f.io, [&] { return order.size() == 3u; });
+  BOOST_TEST(!done_inside_roll);
+  BOOST_TEST((order == std::vector<std::string>{"queued before", "queued after", "rolled"}));
+  BOOST_TEST((list_generations(f.dir / "logs") == std::vector<std::uint32_t>{1, 2}));
+  BOOST_TEST(generation_of(f.append(log, "second")) == 2u);
+  test::run_until(f.io, [&] { return log.next_generation_ready(); });
+  BOOST_TEST((f.temporary_files() == std::vector<std::string>{"gen-00000003.log.new"}));
+
+  // A record larger than the generation made ahead gets one of its own, sized to fit: the
+  // one made ahead (the same number) is made again, larger.
+  const auto big = f.append(log, std::string(100 << 10, 'b'));
+  BOOST_TEST(generation_of(big) == 3u);
+  auto gen3 = f.read(3);
+  BOOST_TEST_REQUIRE(gen3.size() == 1u);
+  BOOST_TEST(gen3[0].second.size() == std::size_t{100 << 10});
+  BOOST_TEST(f.read(2).size() == 1u);
+
+  // Its owner drains the log before destroying it: nothing made ahead is left behind.
+  f.drain(log);
+  BOOST_TEST(f.temporary_files().empty());
+  BOOST_TEST((list_generations(f.dir / "logs") == std::vector<std::uint32_t>{1, 2, 3}));
+}
+
 BOOST_AUTO_TEST_CASE(a_full_generation_rolls_by_itself) {
   strand_fixture f;
   write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
@@ -197,8 +256,9 @@ BOOST_AUTO_TEST_CASE(a_generation_left_half_made_is_never_listed_and_is_removed)
   {
     write_ahead_log log(f.files, f.strand, f.dir / "logs", 64 << 10, 1);
     f.append(log, "kept");
+    f.drain(log);
   }
-  BOOST_TEST(!std::filesystem::exists(log_file_path(f.dir / "logs", 1).string() + ".new"));
+  BOOST_TEST(f.temporary_files().empty());
   auto half = log_file_path(f.dir / "logs", 2);
   half += ".new";
   std::ofstream(half, std::ios::binary).write(std::string(4096, '\0').data(), 4096);  // no header yet

@@ -44,6 +44,7 @@ class file_impl {
   virtual void write_some_at(std::uint64_t offset, boost::asio::const_buffer,
                              io_handler) = 0;
   virtual void sync_data(sync_handler) = 0;
+  virtual void start_writeback(std::uint64_t offset, std::uint64_t length, sync_handler) = 0;
 };
 }  // namespace detail
 
@@ -102,6 +103,20 @@ class file {
           impl->sync_data(std::move(h));
         },
         token, impl_);
+  }
+
+  // void(error_code): starts writing the range's dirty pages back to the disk, without
+  // waiting for them (sync_file_range SYNC_FILE_RANGE_WRITE), on the service's thread pool
+  // (the call can block while the device's queue is full). Durability still needs a sync:
+  // this only spreads the writes over time, so a later fdatasync (this file's or another
+  // file's on the same disk) does not wait behind all of them at once.
+  template <typename Token>
+  auto async_start_writeback(std::uint64_t offset, std::uint64_t length, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [](sync_handler h, std::shared_ptr<detail::file_impl> impl, std::uint64_t off, std::uint64_t len) {
+          impl->start_writeback(off, len, std::move(h));
+        },
+        token, impl_, offset, length);
   }
 
  private:

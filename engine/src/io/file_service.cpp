@@ -1,5 +1,6 @@
 #include "io/file_service.hpp"
 
+#include "detail/pending_completion.hpp"
 #include "io/posix.hpp"
 
 #include "io/blocking_pool.hpp"
@@ -7,6 +8,7 @@
 #include "io/uring_file.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/random_access_file.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -83,6 +85,21 @@ file file_service::open(const std::filesystem::path& path, open_mode mode,
     ec = e.code();
     return {};
   }
+}
+
+void file_service::run_blocking(std::function<boost::system::error_code()> work,
+                                sync_handler done) const {
+  using pending_sync = ::jetstrand::detail::pending_completion<sync_handler, boost::asio::any_io_executor>;
+  pending_sync pending(std::move(done), executor_);
+  // The pool's own reference travels with the result, so a pool thread never drops the
+  // last one (that would join the pool from inside it).
+  boost::asio::post(pool_->get_executor(), [pool = pool_, ex = executor_, work = std::move(work),
+                                            pending = std::move(pending)]() mutable {
+    const auto ec = work();
+    boost::asio::post(ex, [pool = std::move(pool), pending = std::move(pending), ec]() mutable {
+      std::move(pending).complete(ec);
+    });
+  });
 }
 
 std::uint64_t file::size(boost::system::error_code& ec) const {

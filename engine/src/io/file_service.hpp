@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 namespace jetstrand::io {
@@ -37,6 +38,12 @@ class file_service {
   // Opens (or creates) a file; close-on-exec. Errors are the system's (ENOENT, EACCES, ...).
   file open(const std::filesystem::path& path, open_mode mode,
             boost::system::error_code& ec) const;
+
+  // Runs `work` (blocking file-system calls: creating, syncing, renaming a file) on the
+  // service's threads, never in the caller's; `done` gets its result on the handler's
+  // associated executor (default: the service's), never inside this call. `work` runs
+  // whole: a cancellation asked for meanwhile turns a success into operation_aborted.
+  void run_blocking(std::function<boost::system::error_code()> work, sync_handler done) const;
 
  private:
   boost::asio::any_io_executor executor_;

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace jetstrand::io::detail {
@@ -56,6 +57,10 @@ class pool_file final : public file_impl, public std::enable_shared_from_this<po
     sync_data_on_pool(*pool_, executor_, shared_from_this(), fd_, std::move(h));
   }
 
+  void start_writeback(std::uint64_t offset, std::uint64_t length, sync_handler h) override {
+    start_writeback_on_pool(*pool_, executor_, shared_from_this(), fd_, offset, length, std::move(h));
+  }
+
  private:
   template <typename Syscall>
   void run(io_handler h, Syscall call) {
@@ -94,10 +99,13 @@ std::shared_ptr<file_impl> make_pool_file(boost::asio::any_io_executor ex, int f
   return std::make_shared<pool_file>(std::move(ex), fd, std::move(pool));
 }
 
-void sync_data_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
-                       std::shared_ptr<file_impl> keep_alive, int fd, sync_handler h) {
+namespace {
+// Runs `call` (a syscall returning -1 and errno on failure) on the pool, again after EINTR.
+template <typename Call>
+void call_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                  std::shared_ptr<file_impl> keep_alive, sync_handler h, Call call) {
   pending_sync pending(std::move(h), ex);
-  boost::asio::post(pool.get_executor(), [keep_alive = std::move(keep_alive), fd, ex,
+  boost::asio::post(pool.get_executor(), [keep_alive = std::move(keep_alive), ex, call,
                                           pending = std::move(pending)]() mutable {
     error_code ec;
     if (pending.cancelled()) {
@@ -105,11 +113,26 @@ void sync_data_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& 
     } else {
       int rc;
       do {
-        rc = ::fdatasync(fd);
+        rc = call();
       } while (rc < 0 && errno == EINTR);
       if (rc < 0) ec = last_error();
     }
     back_to_io(ex, std::move(keep_alive), std::move(pending), ec);
+  });
+}
+}  // namespace
+
+void sync_data_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                       std::shared_ptr<file_impl> keep_alive, int fd, sync_handler h) {
+  call_on_pool(pool, ex, std::move(keep_alive), std::move(h), [fd] { return ::fdatasync(fd); });
+}
+
+void start_writeback_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                             std::shared_ptr<file_impl> keep_alive, int fd, std::uint64_t offset,
+                             std::uint64_t length, sync_handler h) {
+  call_on_pool(pool, ex, std::move(keep_alive), std::move(h), [fd, offset, length] {
+    return ::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length),
+                             SYNC_FILE_RANGE_WRITE);
   });
 }
 

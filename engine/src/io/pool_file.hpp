@@ -14,5 +14,9 @@ std::shared_ptr<file_impl> make_pool_file(boost::asio::any_io_executor ex, int f
 // fdatasync on the pool, completing on the handler's executor (shared by both backends).
 void sync_data_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
                        std::shared_ptr<file_impl> keep_alive, int fd, sync_handler h);
+// sync_file_range(SYNC_FILE_RANGE_WRITE) on the pool, likewise.
+void start_writeback_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                             std::shared_ptr<file_impl> keep_alive, int fd, std::uint64_t offset,
+                             std::uint64_t length, sync_handler h);
 
 }  // namespace jetstrand::io::detail

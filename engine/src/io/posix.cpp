@@ -2,11 +2,13 @@
 
 #include "jetstrand/error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <vector>
 
 namespace jetstrand::io::posix {
 
@@ -130,6 +132,17 @@ error_code preallocate(int fd, std::uint64_t size) {
     rc = ::ftruncate(fd, static_cast<off_t>(size));
   } while (rc < 0 && errno == EINTR);
   return rc == 0 ? error_code{} : last_error();
+}
+
+error_code write_zeros(int fd, std::uint64_t from, std::uint64_t to) {
+  static constexpr std::size_t chunk = 256u << 10;
+  static const std::vector<unsigned char> zeros(chunk, 0);
+  for (std::uint64_t at = from; at < to;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, to - at));
+    if (auto ec = write_all_at(fd, zeros.data(), n, at)) return ec;
+    at += n;
+  }
+  return {};
 }
 
 error_code sync_directory(const std::filesystem::path& dir) {

@@ -62,6 +62,9 @@ boost::system::error_code sync(int fd);       // fsync
 boost::system::error_code sync_data(int fd);  // fdatasync
 // Makes the file `size` bytes long (sparse where the file system allows).
 boost::system::error_code preallocate(int fd, std::uint64_t size);
+// Writes zeros over [from, to): the blocks are then allocated and written, so a later
+// fdatasync of data written there has no file-system metadata to commit with it.
+boost::system::error_code write_zeros(int fd, std::uint64_t from, std::uint64_t to);
 // fsyncs a directory, so the entries created, renamed or removed in it are durable.
 boost::system::error_code sync_directory(const std::filesystem::path& dir);
 // Replaces `path` with `bytes` durably: a temporary file, fsync, rename, fsync of the directory.

@@ -36,6 +36,10 @@ class uring_file final : public file_impl, public std::enable_shared_from_this<u
     sync_data_on_pool(*pool_, executor_, shared_from_this(), fd_, std::move(h));
   }
 
+  void start_writeback(std::uint64_t offset, std::uint64_t length, sync_handler h) override {
+    start_writeback_on_pool(*pool_, executor_, shared_from_this(), fd_, offset, length, std::move(h));
+  }
+
  private:
   template <typename Start>
   void run(io_handler h, bool eof_is_success, Start start) {

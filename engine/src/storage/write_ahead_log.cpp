@@ -6,6 +6,7 @@
 #include "storage/byte_io.hpp"
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -28,6 +29,55 @@ std::vector<unsigned char> encode_log_header(std::uint32_t gen, std::uint32_t si
   store_le<std::uint32_t>(h.data() + 16, size);
   store_le<std::uint32_t>(h.data(), crc32c(h.data() + 4, log_header_size - 4));
   return h;
+}
+
+std::filesystem::path making_path(const std::filesystem::path& dir, std::uint32_t gen) {
+  auto p = log_file_path(dir, gen);
+  p += ".new";  // not a generation's name: recovery and listings skip it, opening removes it
+  return p;
+}
+
+// On the file service's threads. Nothing is written to a generation before it is whole, and
+// it gets its name only then: it is made under a temporary name (header written, synced),
+// so a crash while it is made never leaves a generation without its header.
+//
+// `zero_fill`: the generation is written with zeros, not left sparse. Then a record's
+// fdatasync flushes data only: writing into a sparse file allocates blocks, and on ext4 (as
+// on most journaling file systems) that makes each fdatasync commit the journal, which waits
+// for whatever else is being written back (a checkpoint's pages, a backup's copy). Larger
+// generations (one record of its own, up to 64 MiB) stay sparse: they are written once.
+error_code make_generation_file(const std::filesystem::path& dir, std::uint32_t gen,
+                                std::size_t size, bool create_dir, bool zero_fill) {
+  if (create_dir) {
+    std::error_code dir_ec;
+    std::filesystem::create_directories(dir, dir_ec);
+    if (dir_ec) return {dir_ec.value(), boost::system::system_category()};
+  }
+  const auto making = making_path(dir, gen);
+  io::posix::unique_fd fd;
+  if (auto ec = io::posix::open(making, O_RDWR | O_CREAT | O_TRUNC, fd)) return ec;
+  auto header = encode_log_header(gen, static_cast<std::uint32_t>(size));
+  error_code ec = zero_fill ? io::posix::write_zeros(fd.get(), header.size(), size)
+                            : io::posix::preallocate(fd.get(), size);
+  if (!ec) ec = io::posix::write_all_at(fd.get(), header.data(), header.size(), 0);
+  if (!ec) ec = io::posix::sync(fd.get());
+  if (!ec) ec = fd.close();
+  if (ec) ::unlink(making.c_str());
+  return ec;
+}
+
+// On the file service's threads: a made generation gets its name, durably. A failure
+// removes it and leaves the log usable (the next append or roll tries again).
+error_code publish_generation(const std::filesystem::path& dir, std::uint32_t gen) {
+  const auto making = making_path(dir, gen);
+  const auto path = log_file_path(dir, gen);
+  if (auto ec = io::posix::rename_no_replace(making, path)) {
+    ::unlink(making.c_str());
+    return ec;
+  }
+  auto ec = io::posix::sync_directory(dir);
+  if (ec) ::unlink(path.c_str());
+  return ec;
 }
 
 }  // namespace
@@ -106,7 +156,7 @@ void write_ahead_log::append(std::string payload, bool durable, append_handler d
     return done(jet_errc::invalid_parameter, 0);
   }
   const std::size_t size = aligned(log_record_header_size + payload.size());
-  if (!durable && incomplete_ == 0 && rolls_.empty() && file_.is_open() &&
+  if (!durable && incomplete_ == 0 && rolls_.empty() && !switching_ && file_.is_open() &&
       size <= current_size_ - offset_ - completed_queued_bytes_) {
     // Its place is fixed: right after what is queued, in this generation. flush() writes the
     // queue in order from offset_, and nothing rolls the generation before that.
@@ -154,109 +204,163 @@ void write_ahead_log::arm_lazy_timer() {
       }));
 }
 
-void write_ahead_log::sync_before_leaving_generation() {
-  // Lazy records in the generation being closed must be durable before any record after
-  // them can be (a later durable record's fdatasync covers its own file only). Once per
-  // generation, and only after lazy commits.
-  if (!unsynced_ || !file_.is_open()) return;
-  if (auto ec = io::posix::sync_data(file_.native_handle())) {
-    failed_ = ec;
-    return;
-  }
-  unsynced_ = false;
-  durable_lsn_ = std::max(durable_lsn_, written_lsn_);
-}
-
 void write_ahead_log::roll(roll_handler done) {
   rolls_.push_back(std::move(done));
   if (!flushing_) run_rolls();
 }
 
 void write_ahead_log::drain(std::function<void()> done) {
-  if (!flushing_ && queue_.empty() && !unsynced_) {
-    lazy_timer_.cancel();
-    return done();
-  }
   drains_.push_back(std::move(done));
-  if (!flushing_ && queue_.empty()) sync([](error_code) {});
+  if (!flushing_) after_flush({}, {}, {}, false);
 }
 
-error_code write_ahead_log::open_generation(std::uint32_t gen, std::size_t size) {
-  // Nothing is written to a generation before it is whole, and it gets its name only then:
-  // made under a temporary name (header written and synced), then renamed, so a crash
-  // while it is made never leaves a generation without its header. A failure here (out of
-  // descriptors, disk full) removes the half-made file and leaves the log usable, so the
-  // next append or roll tries again.
-  std::error_code dir_ec;
-  std::filesystem::create_directories(dir_, dir_ec);
-  if (dir_ec) return {dir_ec.value(), boost::system::system_category()};
-  auto path = log_file_path(dir_, gen);
-  auto making = path;
-  making += ".new";  // not a generation's name: recovery and listings skip it
-  io::posix::unique_fd fd;
-  if (auto ec = io::posix::open(making, O_RDWR | O_CREAT | O_TRUNC, fd)) return ec;
-  auto header = encode_log_header(gen, static_cast<std::uint32_t>(size));
-  error_code ec = io::posix::preallocate(fd.get(), size);
-  if (!ec) ec = io::posix::write_all_at(fd.get(), header.data(), header.size(), 0);
-  if (!ec) ec = io::posix::sync(fd.get());
-  if (!ec) ec = fd.close();
-  if (!ec) ec = io::posix::rename_no_replace(making, path);
-  if (ec) {
-    ::unlink(making.c_str());
-    return ec;
-  }
-  ec = io::posix::sync_directory(dir_);
-  io::file opened;
-  if (!ec) opened = files_.open(path, io::open_mode::read_write, ec);
-  if (ec) {
-    ::unlink(path.c_str());
-    return ec;
-  }
-  file_ = std::move(opened);
-  gen_ = gen;
-  current_size_ = size;
-  offset_ = log_header_size;
-  return {};
-}
-
-void write_ahead_log::run_rolls() {
-  if (rolls_.empty()) return;
-  auto rolls = std::move(rolls_);
+bool write_ahead_log::run_rolls() {
+  if (rolls_.empty()) return false;
+  auto rolls = std::make_shared<std::vector<roll_handler>>(std::move(rolls_));
   rolls_.clear();
-  sync_before_leaving_generation();
-  error_code ec = failed_;
-  // A generation that was never written to needs no successor: it is empty anyway.
-  if (!ec && file_.is_open()) {
-    file_.close();
-    ++gen_;
+  flushing_ = true;
+  auto finish = [this, rolls](error_code ec) {
+    for (auto& r : *rolls) r(ec, gen_);
+    after_flush({}, {}, {}, false);  // what waited for the roll goes on
+  };
+  if (failed_) {
+    boost::asio::post(strand_, [finish, ec = failed_, alive = std::weak_ptr<char>(alive_)] {
+      if (!alive.expired()) finish(ec);
+    });
+    return true;
   }
-  if (!ec) ec = open_generation(gen_, file_size_);  // on failure, the next roll or append tries again
-  for (auto& r : rolls) r(ec, gen_);
+  // A generation that was never written to needs no successor: it is empty anyway.
+  switch_generation(file_.is_open() ? gen_ + 1 : gen_, file_size_, std::move(finish));
+  return true;
+}
+
+void write_ahead_log::switch_generation(std::uint32_t gen, std::size_t size, switched_handler done) {
+  switching_ = true;
+  if (unsynced_ && file_.is_open()) {
+    // Lazy records in the generation being left must be durable before any record after
+    // them can be (a later record's fdatasync covers its own file only).
+    const auto lsn = written_lsn_;
+    file_.async_sync_data(boost::asio::bind_executor(
+        strand_, [this, gen, size, lsn, done = std::move(done),
+                  alive = std::weak_ptr<char>(alive_)](error_code ec) mutable {
+          if (alive.expired()) return;
+          if (ec) {
+            if (!failed_) failed_ = ec;
+            switching_ = false;
+            return done(ec);
+          }
+          unsynced_ = false;
+          durable_lsn_ = std::max(durable_lsn_, lsn);
+          enter_generation(gen, size, std::move(done));
+        }));
+    return;
+  }
+  enter_generation(gen, size, std::move(done));
+}
+
+void write_ahead_log::enter_generation(std::uint32_t gen, std::size_t size, switched_handler done) {
+  file_.close();
+  gen_ = gen;
+  if (spare_.state == spare_state::making) {
+    // The switch came before the generation made ahead was ready (or while it is removed).
+    spare_waiter_ = [this, gen, size, done = std::move(done)]() mutable {
+      enter_generation(gen, size, std::move(done));
+    };
+    return;
+  }
+  const bool ready = spare_.state == spare_state::ready;
+  const bool use_spare = ready && spare_.gen == gen && spare_.size >= size;
+  const bool stale = ready && spare_.gen != gen;  // one of the same number is remade in place
+  const auto stale_gen = spare_.gen;
+  const std::size_t made_size = use_spare ? spare_.size : size;
+  spare_ = {};
+  files_.run_blocking(
+      [dir = dir_, gen, size, use_spare, stale, stale_gen, standard = file_size_]() -> error_code {
+        if (stale) ::unlink(making_path(dir, stale_gen).c_str());
+        if (!use_spare) {
+          if (auto ec = make_generation_file(dir, gen, size, true, size == standard)) return ec;
+        }
+        return publish_generation(dir, gen);
+      },
+      boost::asio::bind_executor(strand_, [this, gen, made_size, done = std::move(done),
+                                           alive = std::weak_ptr<char>(alive_)](error_code ec) mutable {
+        if (alive.expired()) return;
+        switching_ = false;
+        if (ec) return done(ec);
+        const auto path = log_file_path(dir_, gen);
+        io::file opened = files_.open(path, io::open_mode::read_write, ec);
+        if (ec) {
+          ::unlink(path.c_str());  // nothing was written to it: the next attempt remakes it
+          return done(ec);
+        }
+        file_ = std::move(opened);
+        current_size_ = made_size;
+        offset_ = log_header_size;
+        make_spare();
+        done({});
+      }));
+}
+
+void write_ahead_log::make_spare() {
+  if (spare_.state != spare_state::none || failed_) return;
+  spare_ = {spare_state::making, gen_ + 1, file_size_};
+  files_.run_blocking(
+      [dir = dir_, gen = spare_.gen, size = file_size_] { return make_generation_file(dir, gen, size, false, true); },
+      boost::asio::bind_executor(strand_, [this, alive = std::weak_ptr<char>(alive_)](error_code ec) {
+        if (alive.expired()) return;  // opening the log next time removes the file
+        spare_.state = ec ? spare_state::none : spare_state::ready;
+        spare_settled();
+      }));
+}
+
+void write_ahead_log::remove_spare() {
+  spare_.state = spare_state::making;  // busy until it is gone
+  files_.run_blocking(
+      [path = making_path(dir_, spare_.gen)] {
+        ::unlink(path.c_str());
+        return error_code{};
+      },
+      boost::asio::bind_executor(strand_, [this, alive = std::weak_ptr<char>(alive_)](error_code) {
+        if (alive.expired()) return;
+        spare_ = {};
+        spare_settled();
+      }));
+}
+
+void write_ahead_log::spare_settled() {
+  if (spare_waiter_) {
+    auto waiter = std::move(spare_waiter_);
+    spare_waiter_ = nullptr;
+    return waiter();
+  }
+  if (!flushing_ && !drains_.empty()) after_flush({}, {}, {}, false);  // a drain waited for it
+}
+
+void write_ahead_log::fail_queue(error_code ec) {
+  auto batch = std::move(queue_);
+  queue_.clear();
+  completed_queued_bytes_ = 0;  // only after a failure: completed records were in this generation
+  after_flush(ec, std::move(batch), {}, false);
 }
 
 void write_ahead_log::flush() {
   flushing_ = true;
   // Opening a generation writes no record, so its failure fails this batch only; a failed
   // record write or sync (failed_) is final, as a record may be half on disk.
+  if (failed_) return fail_queue(failed_);
   const std::size_t first_size = aligned(log_record_header_size + queue_.front().payload.size());
-  // A record too large for a standard generation gets one of its own, sized to fit it.
+  if (file_.is_open() && first_size <= current_size_ - offset_) return write_batch();
+  // A record too large for a standard generation gets one of its own, sized to fit it. A
+  // generation that holds records is left for a new one; one never opened is made.
   const std::size_t wanted = std::max(file_size_, log_header_size + first_size);
-  error_code ec = failed_;
-  if (!ec && !file_.is_open()) ec = open_generation(gen_, wanted);
-  // Take as many queued records as fit in this generation; roll if not even one does.
-  if (!ec && first_size > current_size_ - offset_) {
-    sync_before_leaving_generation();
-    file_.close();
-    ++gen_;  // the closed one holds records: the next generation is new either way
-    ec = failed_ ? failed_ : open_generation(gen_, wanted);
-  }
-  if (ec) {
-    auto batch = std::move(queue_);
-    queue_.clear();
-    completed_queued_bytes_ = 0;  // only after a failure: completed records were in this generation
-    after_flush(ec, std::move(batch), {}, false);
-    return;
-  }
+  switch_generation(file_.is_open() ? gen_ + 1 : gen_, wanted, [this](error_code ec) {
+    if (ec) return fail_queue(ec);
+    write_batch();
+  });
+}
+
+void write_ahead_log::write_batch() {
+  // Take as many queued records as fit in this generation (at least the first one).
   const std::size_t room = current_size_ - offset_;
   std::vector<pending> batch;
   std::vector<std::uint64_t> lsns;
@@ -334,7 +438,7 @@ void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
     flush();
     return;
   }
-  run_rolls();
+  if (run_rolls()) return;
   if (!syncs_.empty() && (unsynced_ || failed_)) {
     if (failed_) {
       auto syncs = std::move(syncs_);
@@ -359,6 +463,9 @@ void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
     return;
   }
   if (drains_.empty()) return;
+  // The generation made ahead is removed, or waited for and then removed.
+  if (spare_.state == spare_state::making) return;  // spare_settled() comes back here
+  if (spare_.state == spare_state::ready) return remove_spare();
   lazy_timer_.cancel();
   auto drains = std::move(drains_);
   drains_.clear();

@@ -24,6 +24,12 @@
 // A record larger than a generation's room gets a generation of its own, sized to fit it
 // (the header says each generation's size), so a 64 MiB value needs no special case.
 //
+// The strand never waits on the disk for a generation: the next one is made ahead on the
+// file service's threads (created, preallocated, header written and synced, under a
+// temporary name), and a switch (a full generation, or roll()) renames it into place and
+// syncs the directory there too. Records and syncs asked for meanwhile wait for it, as for
+// a batch in flight; a lazy record is not completed at once while a switch is under way.
+//
 // Not thread-safe: used on its instance's strand only.
 
 #include "io/file_service.hpp"
@@ -86,10 +92,13 @@ class write_ahead_log {
   // The newest record known durable (0: none yet).
   std::uint64_t durable_lsn() const noexcept { return durable_lsn_; }
   // After the batch in flight (if any) is durable, switches to a new generation; done gets
-  // its number. Every record in earlier generations is then final.
+  // its number, never inside this call. Every record in earlier generations is then final.
   void roll(roll_handler done);
-  // Done when nothing is in flight or queued and every record is durable.
+  // Done when nothing is in flight or queued, every record is durable, and the generation
+  // made ahead (if any) is removed: call before destroying the log.
   void drain(std::function<void()> done);
+  // True once the next generation is made ahead and waiting (tests, metrics).
+  bool next_generation_ready() const noexcept { return spare_.state == spare_state::ready; }
 
   // The generation new records go to (it may not exist yet).
   std::uint32_t current_generation() const noexcept { return gen_; }
@@ -103,15 +112,30 @@ class write_ahead_log {
     append_handler done;      // empty once the record has completed (a lazy one, at once)
     std::uint64_t lsn = 0;    // fixed at append() for a record completed at once
   };
+  // The generation after the current one, made ahead off the strand.
+  struct spare_state {
+    enum { none, making, ready } state = none;
+    std::uint32_t gen = 0;
+    std::size_t size = 0;
+  };
+  using switched_handler = std::function<void(boost::system::error_code)>;
+
   void flush();
+  void write_batch();
+  void fail_queue(boost::system::error_code ec);
   void sync_now();
-  void sync_before_leaving_generation();
   void arm_lazy_timer();
   // `written`: the batch reached the file (so a failure may have left a torn record).
   void after_flush(boost::system::error_code ec, std::vector<pending> batch,
                    std::vector<std::uint64_t> lsns, bool written);
-  boost::system::error_code open_generation(std::uint32_t gen, std::size_t size);
-  void run_rolls();
+  // Leaves the current generation (its lazy records synced first) for `gen`, of at least
+  // `size` bytes; `done` on the strand. flushing_ stays set throughout.
+  void switch_generation(std::uint32_t gen, std::size_t size, switched_handler done);
+  void enter_generation(std::uint32_t gen, std::size_t size, switched_handler done);
+  void make_spare();
+  void remove_spare();
+  void spare_settled();
+  bool run_rolls();  // true if a switch started (it resumes the log when done)
 
   const io::file_service& files_;
   strand strand_;
@@ -135,6 +159,9 @@ class write_ahead_log {
   std::size_t completed_queued_bytes_ = 0;
   std::size_t incomplete_ = 0;  // records appended whose handler has not been called
   std::vector<roll_handler> rolls_;
+  bool switching_ = false;  // a switch_generation() is under way
+  spare_state spare_;
+  std::function<void()> spare_waiter_;  // a switch waiting for the spare being made
   std::vector<std::function<void()>> drains_;
   log_stats stats_;
 };
