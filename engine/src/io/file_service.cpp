@@ -91,14 +91,13 @@ void file_service::run_blocking(std::function<boost::system::error_code()> work,
                                 sync_handler done) const {
   using pending_sync = ::jetstrand::detail::pending_completion<sync_handler, boost::asio::any_io_executor>;
   pending_sync pending(std::move(done), executor_);
-  // The pool's own reference travels with the result, so a pool thread never drops the
-  // last one (that would join the pool from inside it).
-  boost::asio::post(pool_->get_executor(), [pool = pool_, ex = executor_, work = std::move(work),
+  // The task holds no reference to the pool: the service's destructor (or the last open
+  // file's) then joins the pool, so the work has run and handed its result over before the
+  // io_context, which outlives the service, is destroyed.
+  boost::asio::post(pool_->get_executor(), [ex = executor_, work = std::move(work),
                                             pending = std::move(pending)]() mutable {
     const auto ec = work();
-    boost::asio::post(ex, [pool = std::move(pool), pending = std::move(pending), ec]() mutable {
-      std::move(pending).complete(ec);
-    });
+    boost::asio::post(ex, [pending = std::move(pending), ec]() mutable { std::move(pending).complete(ec); });
   });
 }
 
