@@ -25,7 +25,7 @@
 // (the header says each generation's size), so a 64 MiB value needs no special case.
 //
 // The strand never waits on the disk for a generation: the next one is made ahead on the
-// file service's threads (created, preallocated, header written and synced, under a
+// file service's threads (created, written with zeros, header written and synced, under a
 // temporary name), and a switch (a full generation, or roll()) renames it into place and
 // syncs the directory there too. Records and syncs asked for meanwhile wait for it, as for
 // a batch in flight; a lazy record is not completed at once while a switch is under way.
