@@ -142,6 +142,9 @@ std::string metrics::render(const std::vector<instance_figures>& instances) cons
                &instance_figures::cache_budget);
   per_instance("jetstrand_cache_hits_total", "counter", "Page lookups found in the cache.", &instance_figures::cache_hits);
   per_instance("jetstrand_cache_misses_total", "counter", "Page lookups that read the disk.", &instance_figures::cache_misses);
+  per_instance("jetstrand_spilled_pages_total", "counter",
+               "Dirty leaves written between checkpoints so the cache could evict them (no sync).",
+               &instance_figures::spilled_pages);
   o << "# HELP jetstrand_cache_reads_total Pages read on a miss, by instance and how: os_cache (the OS page cache "
        "held it: read in the same strand turn) or waited (read through the file layer).\n"
        "# TYPE jetstrand_cache_reads_total counter\n";

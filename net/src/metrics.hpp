@@ -56,6 +56,7 @@ class metrics {
     std::uint64_t cache_misses = 0;
     std::uint64_t cache_reads_os_cached = 0;
     std::uint64_t cache_reads_waited = 0;
+    std::uint64_t spilled_pages = 0;
   };
   std::string render(const std::vector<instance_figures>& instances) const;  // Prometheus text 0.0.4
 

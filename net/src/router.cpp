@@ -110,7 +110,7 @@ void render_metrics(const context& c) {
       if (!ec) {
         std::lock_guard lock(g->mutex);
         g->figures.push_back({name, s.commits, s.log_flushes, s.cache_bytes, s.cache_budget, s.cache_hits,
-                              s.cache_misses, s.cache_reads_os_cached, s.cache_reads_waited});
+                              s.cache_misses, s.cache_reads_os_cached, s.cache_reads_waited, s.spilled_pages});
       }
       arrive();
     });

@@ -373,6 +373,7 @@ BOOST_AUTO_TEST_CASE(metrics_show_engine_figures_and_the_last_completed_backup) 
   BOOST_TEST(text.find("jetstrand_log_flushes_total{instance=\"a\"} ") != std::string::npos);
   BOOST_TEST(text.find("jetstrand_cache_reads_total{instance=\"a\",how=\"os_cache\"} ") != std::string::npos);
   BOOST_TEST(text.find("jetstrand_cache_reads_total{instance=\"a\",how=\"waited\"} ") != std::string::npos);
+  BOOST_TEST(text.find("jetstrand_spilled_pages_total{instance=\"a\"} 0") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_methods_are_405_with_allow) {

@@ -26,6 +26,9 @@ struct storage_stats {
   std::uint64_t log_flushes = 0;  // fdatasyncs: below commits under group commit and lazy commits
   std::uint64_t log_bytes = 0;
   std::uint64_t checkpoints = 0;
+  // Dirty leaves written between checkpoints so the cache could evict them (no sync): see
+  // the README's Storage section.
+  std::uint64_t spilled_pages = 0;
   std::uint64_t recovered_records = 0;  // replayed at the last open
   std::uint32_t log_generation = 0;     // where new records go
   std::uint32_t checkpoint_generation = 0;  // the oldest generation recovery needs
@@ -36,9 +39,9 @@ struct storage_stats {
   std::uint64_t cache_hits = 0;
   std::uint64_t cache_misses = 0;
   std::uint64_t cache_evictions = 0;
-  // How misses were read. A get's or scan's miss whose page the OS page cache holds is
-  // copied at once, on the strand (preadv2 RWF_NOWAIT, which never waits for the disk);
-  // any other goes through the asynchronous file layer while the strand serves other work.
+  // How misses were read. A miss whose page the OS page cache holds is copied at once, on
+  // the strand (preadv2 RWF_NOWAIT, which never waits for the disk); any other goes
+  // through the asynchronous file layer while the strand serves other work.
   std::uint64_t cache_reads_os_cached = 0;
   std::uint64_t cache_reads_waited = 0;
 };

@@ -17,6 +17,33 @@ void database_file::add_write(std::uint32_t first, const unsigned char* bytes, s
   pending_writes_.push_back({first, std::vector<unsigned char>(bytes, bytes + size)});
 }
 
+// Adjacent pages go out in one write. Each run is sized exactly and its pages' copies are
+// freed as it is built, so a checkpoint holds its dirty bytes about once, not three times.
+std::vector<database_file::page_run> database_file::merge_runs(std::vector<page_run> writes, std::size_t ps) {
+  std::sort(writes.begin(), writes.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::vector<page_run> runs;
+  for (std::size_t i = 0; i < writes.size();) {
+    std::size_t end = i + 1, pages = writes[i].bytes.size() / ps;
+    while (end < writes.size() && writes[end].first == writes[i].first + pages) {
+      pages += writes[end].bytes.size() / ps;
+      ++end;
+    }
+    if (end == i + 1) {
+      runs.push_back(std::move(writes[i]));
+    } else {
+      page_run run{writes[i].first, {}};
+      run.bytes.reserve(pages * ps);
+      for (std::size_t j = i; j < end; ++j) {
+        run.bytes.insert(run.bytes.end(), writes[j].bytes.begin(), writes[j].bytes.end());
+        std::vector<unsigned char>().swap(writes[j].bytes);
+      }
+      runs.push_back(std::move(run));
+    }
+    i = end;
+  }
+  return runs;
+}
+
 // Gives a dirty page (and its dirty children, and the new long values it holds) real page
 // numbers, children first, and queues their writes. Returns the page's real number.
 std::uint32_t database_file::assign_pages(std::uint32_t page_no, std::uint64_t lsn) {
@@ -131,6 +158,13 @@ struct database_file::write_runs {
   void next() {
     if (index == runs->size()) {
       auto* db = self;
+      // Leaves spilled before the snapshot are in this header's tree: their writes must
+      // have landed for the sync to cover them.
+      if (db->spill_in_flight_) {
+        db->after_spills_.push_back([w = *this]() mutable { w.next(); });
+        return;
+      }
+      if (db->failed_) return db->finish_checkpoint(db->failed_);  // a spill failed
       auto header_seq = seq;
       db->file_.async_sync_data(
           boost::asio::bind_executor(db->strand_, [db, header_seq](error_code ec) {
@@ -167,6 +201,9 @@ void database_file::checkpoint(done_handler done) {
   const std::uint64_t lsn = applied_lsn_;
   freeing_ = std::move(released_);
   released_.clear();
+  // Pages spilled until now are in this snapshot's tree: from here on, pages the tree lets
+  // go of are freed as any other (after this header is durable).
+  spilled_.clear();
   header_.root = assign_pages(header_.root, lsn);
   next_provisional_ = provisional_base;  // nothing provisional is left
   trim_free_tail();
@@ -181,30 +218,7 @@ void database_file::checkpoint(done_handler done) {
   const std::size_t ps = header_.page_size;
   auto writes = std::move(pending_writes_);
   pending_writes_.clear();
-  std::sort(writes.begin(), writes.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  // Adjacent pages go out in one write. Each run is sized exactly and its pages' copies are
-  // freed as it is built, so a checkpoint holds its dirty bytes about once, not three times.
-  auto runs = std::make_shared<std::vector<page_run>>();
-  for (std::size_t i = 0; i < writes.size();) {
-    std::size_t end = i + 1, pages = writes[i].bytes.size() / ps;
-    while (end < writes.size() && writes[end].first == writes[i].first + pages) {
-      pages += writes[end].bytes.size() / ps;
-      ++end;
-    }
-    if (end == i + 1) {
-      runs->push_back(std::move(writes[i]));
-    } else {
-      page_run run{writes[i].first, {}};
-      run.bytes.reserve(pages * ps);
-      for (std::size_t j = i; j < end; ++j) {
-        run.bytes.insert(run.bytes.end(), writes[j].bytes.begin(), writes[j].bytes.end());
-        std::vector<unsigned char>().swap(writes[j].bytes);
-      }
-      runs->push_back(std::move(run));
-    }
-    i = end;
-  }
-  writes.clear();
+  auto runs = std::make_shared<std::vector<page_run>>(merge_runs(std::move(writes), ps));
   write_runs{this, std::move(runs), 0, seq, 0, 0}.next();
 }
 

@@ -246,10 +246,12 @@ void database_file::truncate_to_page_count() {
   // Only pages at or past the durable count go: none of them is in the durable snapshot, in
   // a pinned one (those counts are at most this one) or in the older header's tree (it is
   // replaced before it could be needed: the newer header is synced).
-  if (file_pages_ <= durable_header_.page_count) return;
+  // Nor pages spilled since this checkpoint's snapshot: they count in the tree's page count.
+  const auto keep = std::max(durable_header_.page_count, header_.page_count);
+  if (file_pages_ <= keep) return;
   error_code ec;
-  file_.resize(std::uint64_t{durable_header_.page_count} * durable_header_.page_size, ec);
-  if (!ec) file_pages_ = durable_header_.page_count;  // else: retried after the next checkpoint
+  file_.resize(std::uint64_t{keep} * durable_header_.page_size, ec);
+  if (!ec) file_pages_ = keep;  // else: retried after the next checkpoint
 }
 
 pinned_snapshot database_file::pin() {

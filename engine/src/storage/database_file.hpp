@@ -10,8 +10,8 @@
 // Pages live in the instance's page cache (page_cache.hpp) and are read on demand: open()
 // reads the headers and the free list only. A change makes dirty pages under provisional
 // numbers (at or above `provisional_base`) and keeps a new long value's bytes as they came;
-// the checkpoint gives them real pages. Allocating only at a checkpoint, in one strand turn,
-// is what keeps pinned snapshots intact:
+// the checkpoint gives them real pages (or a spill, before it: see spill()). Allocating only
+// there, in one strand turn each, is what keeps pinned snapshots intact:
 //
 // Pages freed by a checkpoint are reused only once its header is durable, and no page below
 // a pinned snapshot's page count is written while it is pinned (the file grows instead):
@@ -38,6 +38,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace jetstrand::storage {
@@ -101,7 +102,8 @@ class database_file final : private tree_pages {
   // --- Reading pages into the cache ---
   // Reads `page_no` into the cache, verified (re-read up to 3 times, then -1018; -1206 for a
   // page that verifies but is not a node), then done(error) on the strand. Waits for room
-  // when the budget is all dirty or pinned (on_cache_full asks for a checkpoint). Calls for
+  // when the budget is all dirty or pinned (on_cache_full asks for a spill or a checkpoint,
+  // then the owner calls retry_waiting_reads). Calls for
   // a page already being read share that read.
   void fetch(std::uint32_t page_no, done_handler done);
   // Makes `page_no` resident without waiting, if it can: true when it is in the cache
@@ -120,7 +122,8 @@ class database_file final : private tree_pages {
   // for a page not resident or dirty (dirty pages stay anyway).
   bool pin_page(std::uint32_t page_no) noexcept;
   void unpin_page(std::uint32_t page_no) noexcept;
-  // Called when a read waits for room; then call retry_waiting_reads after a checkpoint.
+  // Called when a read waits for room; then call retry_waiting_reads after a spill or a
+  // checkpoint.
   void set_on_cache_full(std::function<void()> f) { on_cache_full_ = std::move(f); }
   void retry_waiting_reads();
 
@@ -159,11 +162,31 @@ class database_file final : private tree_pages {
   // later one fails with the same error (see finish_checkpoint).
   void checkpoint(done_handler done);
   bool checkpoint_running() const noexcept { return checkpointing_; }
-  // Reads in flight or waiting for room: the owner waits for none before destroying this.
-  bool reads_pending() const noexcept { return !reading_.empty() || !waiting_for_room_.empty(); }
+  // Reads in flight or waiting for room, or a spill: the owner waits for none before
+  // destroying this.
+  bool reads_pending() const noexcept {
+    return !reading_.empty() || !waiting_for_room_.empty() || spill_in_flight_;
+  }
 
-  // Pins the last durable snapshot. Call it when no checkpoint is running (a running one is
-  // writing pages that were free): the backup checkpoints first and pins in the completion.
+  // Writes the dirty leaves (those holding no new long value) to free pages now, with no
+  // sync and no header, so the cache can evict them instead of waiting for a checkpoint:
+  // a fill larger than the cache then costs page writes, not a checkpoint's syncs every few
+  // hundred commits. Their parents point at them from then on (they stay dirty, provisional
+  // branches), and the next checkpoint's header takes them in, its sync making them
+  // durable. Until then no header names them: a crash leaves them free pages, and one the
+  // tree lets go of again is free at once. Pages come from the free pages as at a
+  // checkpoint, so none below a pinned snapshot's count. Returns how many it writes, and
+  // calls done(error) on the strand once they have landed (never when it returns 0). One
+  // spill at a time (0 while one runs); a write that fails fails the database as a failed
+  // checkpoint does, its pages kept in the cache.
+  std::size_t spill(done_handler done);
+  bool spilling() const noexcept { return spill_in_flight_; }
+  // Runs `f` on the strand once no spill is in flight (at once if none is).
+  void when_spills_land(std::function<void()> f);
+
+  // Pins the last durable snapshot. Call it when no checkpoint and no spill is running
+  // (they write pages that were free): the backup checkpoints first and pins in the
+  // completion, which the instance runs once no spill is in flight.
   pinned_snapshot pin();
   void unpin();
   int pin_count() const noexcept { return pins_; }  // snapshots pinned now
@@ -204,6 +227,10 @@ class database_file final : private tree_pages {
     std::uint32_t first;
     std::vector<unsigned char> bytes;
   };
+  static std::vector<page_run> merge_runs(std::vector<page_run> writes, std::size_t page_size);
+  void spill_children(std::uint32_t branch_no, std::uint64_t lsn, std::vector<std::uint32_t>& pages,
+                      std::vector<const unsigned char*>& bytes);
+  void spill_landed(const std::vector<std::uint32_t>& pages, boost::system::error_code ec);
   struct write_runs;
   struct long_value_read;
   void write_header_then(std::uint64_t seq, done_handler done);
@@ -245,6 +272,13 @@ class database_file final : private tree_pages {
   };
   std::vector<waiting_read> waiting_for_room_;
   std::function<void()> on_cache_full_;
+
+  std::unordered_set<std::uint32_t> spilled_;  // since the last checkpoint's snapshot
+  std::unordered_set<std::uint32_t> spill_writing_;  // their writes in flight
+  bool spill_in_flight_ = false;
+  // Bytes of spilled pages the tree let go of while their writes were in flight.
+  std::vector<std::unique_ptr<unsigned char[]>> parked_;
+  std::vector<std::function<void()>> after_spills_;
 
   bool checkpointing_ = false;
   std::vector<page_run> pending_writes_;      // the running checkpoint's, being built

@@ -50,12 +50,30 @@ unsigned char* database_file::writable(std::uint32_t& page_no) {
 }
 
 void database_file::release(std::uint32_t page_no) {
-  cache_.erase(space_, page_no);
   if (page_no >= provisional_base) {
+    cache_.erase(space_, page_no);
     --dirty_;  // never written: nothing on disk to free
-  } else {
-    released_.push_back(page_no);
+    return;
   }
+  const bool writing = spill_writing_.contains(page_no);
+  if (writing) {
+    parked_.push_back(cache_.take(space_, page_no));  // its write is in flight from these bytes
+  } else {
+    cache_.erase(space_, page_no);
+  }
+  if (spilled_.erase(page_no)) {
+    // Spilled since the last snapshot: no header names it, so it is free at once, unless
+    // its write or a read of it is still in flight (then after the next checkpoint).
+    if (!writing && !reading_.contains(page_no)) {
+      if (pins_ > 0 && page_no < pinned_pages_) {
+        held_.push_back(page_no);
+      } else {
+        free_.insert(page_no);
+      }
+      return;
+    }
+  }
+  released_.push_back(page_no);
 }
 
 btree::value database_file::keep_long(std::shared_ptr<const std::string> bytes) {

@@ -42,7 +42,9 @@ std::unique_ptr<database_file> instance_storage::open_database(const std::string
                    : database_file::open(files_, strand_, cache_, next_space_, path, ec);
   if (!db) return nullptr;
   ++next_space_;
-  db->set_on_cache_full([this] { start_checkpoint(); });
+  db->set_on_cache_full([this] {
+    if (!start_spill()) start_checkpoint();
+  });
   return db;
 }
 
@@ -243,7 +245,12 @@ bool instance_storage::prepare(applying& a) {
     auto* db = find(op.database);
     if (!db) continue;  // detached while the record was being written
     const bool erase = op.kind == transaction::op_kind::erase;
-    if (auto missing = db->tree().first_missing(op.key, erase)) {
+    auto missing = db->tree().first_missing(op.key, erase);
+    for (int cached = 0; missing && cached < database_file::cached_reads_per_turn && db->fetch_cached(missing);
+         ++cached) {
+      missing = db->tree().first_missing(op.key, erase);
+    }
+    if (missing) {
       apply_waiting_ = true;
       ++operations_;
       db->fetch(missing, [this](error_code ec) {
@@ -272,14 +279,30 @@ bool instance_storage::prepare(applying& a) {
     growth += (db->tree().depth() + 1) * page_cache::charge(db->page_size());
   }
   if (!cache_.make_room(growth) && !a.over_budget) {
-    // The budget is all dirty (or pinned): a checkpoint makes pages evictable. Should it
-    // not (it failed), the commit goes ahead over budget: it is in the log already.
+    // The budget is all dirty (or pinned). A spill makes dirty leaves evictable once its
+    // writes land, with no sync to wait for; when there is nothing to spill, a checkpoint
+    // makes pages evictable. Commits wait for it (none applies meanwhile, so it leaves no
+    // page dirty), and try again: a checkpoint already writing when they began pins what
+    // it writes, and commits applied after its snapshot dirtied more. Only when nothing is
+    // left for a checkpoint to free (this transaction alone needs more than the budget) or
+    // it failed does the commit go ahead over budget: it is in the log already.
     unpin(a);
+    if (start_spill()) {
+      apply_waiting_ = true;
+      ++operations_;
+      after_spill_.push_back([this] {
+        apply_waiting_ = false;
+        apply_queued();
+        operation_done();
+      });
+      return false;
+    }
+    if (cache_.dirty_bytes() == 0 && !checkpointing_) return true;
     apply_waiting_ = true;
     ++operations_;
-    checkpoint([this](error_code) {
+    checkpoint([this](error_code ec) {
       apply_waiting_ = false;
-      apply_queue_.front().over_budget = true;
+      if (ec) apply_queue_.front().over_budget = true;
       apply_queued();
       operation_done();
     });
@@ -303,11 +326,40 @@ void instance_storage::unpin(applying& a) {
 }
 
 void instance_storage::maybe_checkpoint_early() {
-  if (checkpointing_ || closing_) return;
+  if (closing_) return;
+  // Dirty pages past half the budget: spilled (written, no sync) while there are dirty
+  // leaves to spill, so commits go on at the speed of page writes; a checkpoint otherwise.
+  const bool dirty = cache_.dirty_bytes() * 2 > cache_.budget() && !start_spill();
+  if (checkpointing_) return;
   std::size_t long_bytes = 0;
   for (auto& [name, db] : databases_) long_bytes += db->unwritten_long_bytes();
-  if (cache_.dirty_bytes() * 2 > cache_.budget() || long_bytes > early_checkpoint_long_bytes) {
-    start_checkpoint();
+  if (dirty || long_bytes > early_checkpoint_long_bytes) start_checkpoint();
+}
+
+bool instance_storage::start_spill() {
+  if (spills_ > 0) return true;
+  if (spills_held_ || closing_) return false;
+  for (auto& [name, db] : databases_) {
+    // A failed spill fails its database (as a failed checkpoint): the next checkpoint reports it.
+    if (const auto pages = db->spill([this](error_code) { spill_done(); })) {
+      ++spills_;
+      stats_.spilled_pages += pages;
+    }
+  }
+  return spills_ > 0;
+}
+
+void instance_storage::spill_done() {
+  if (--spills_ > 0) return;
+  // Spilled pages are evictable now: reads and the commit that waited for room go on.
+  for (auto& [name, db] : databases_) db->retry_waiting_reads();
+  auto waiters = std::move(after_spill_);
+  after_spill_.clear();
+  for (auto& w : waiters) w();
+  // Last: the checkpoint's completion may close this storage.
+  if (auto finish = std::exchange(held_finish_, nullptr)) {
+    spills_held_ = false;
+    finish();
   }
 }
 
@@ -484,6 +536,11 @@ void instance_storage::checkpoint(done_handler done) {
 }
 
 void instance_storage::finish_checkpoint(error_code ec, std::uint64_t lsn) {
+  if (spills_ > 0) {
+    spills_held_ = true;
+    held_finish_ = [this, ec, lsn] { finish_checkpoint(ec, lsn); };
+    return;
+  }
   if (!ec) {
     // Recovery now needs only what follows `lsn`: its generation onwards.
     checkpoint_gen_ = lsn ? generation_of(lsn) : checkpoint_gen_;

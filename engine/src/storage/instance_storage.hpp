@@ -100,6 +100,8 @@ class instance_storage {
   void apply(applying& a);
   void unpin(applying& a);
   void maybe_checkpoint_early();
+  bool start_spill();  // true: a spill runs (started now or before)
+  void spill_done();
   void operation_done();
   void refresh_budget() { cache_.set_budget(cache_budget_()); }
 
@@ -122,10 +124,17 @@ class instance_storage {
   // The checkpoint timer may have fired (its handler queued, success) when close cancels it
   // and the storage is destroyed: the handler checks this before touching anything.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
+  // Spills in flight (at most one per database). A checkpoint's completion may pin
+  // snapshots (a backup's begin), when no spill may be writing free pages: it waits for
+  // them (held_finish_) and none starts meanwhile.
+  std::size_t spills_ = 0;
+  bool spills_held_ = false;
+  std::function<void()> held_finish_;
+  std::vector<std::function<void()>> after_spill_;  // the queue's head, waiting for room
   std::vector<done_handler> checkpoint_waiters_;
   std::vector<done_handler> next_checkpoint_;
   std::deque<applying> apply_queue_;  // logged, in LSN order, not yet applied
-  bool apply_waiting_ = false;        // the queue's head waits for a read or a checkpoint
+  bool apply_waiting_ = false;        // the queue's head waits for a read, a spill or a checkpoint
   std::size_t operations_ = 0;        // commits, reads and scans in flight
   std::vector<std::function<void()>> idle_waiters_;
   storage_stats stats_;
