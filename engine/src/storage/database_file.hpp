@@ -180,9 +180,6 @@ class database_file final : private tree_pages {
   // spill at a time (0 while one runs); a write that fails fails the database as a failed
   // checkpoint does, its pages kept in the cache.
   std::size_t spill(done_handler done);
-  bool spilling() const noexcept { return spill_in_flight_; }
-  // Runs `f` on the strand once no spill is in flight (at once if none is).
-  void when_spills_land(std::function<void()> f);
 
   // Pins the last durable snapshot. Call it when no checkpoint and no spill is running
   // (they write pages that were free): the backup checkpoints first and pins in the

@@ -95,9 +95,4 @@ void database_file::spill_landed(const std::vector<std::uint32_t>& pages, error_
   for (auto& w : waiters) w();
 }
 
-void database_file::when_spills_land(std::function<void()> f) {
-  if (!spill_in_flight_) return f();
-  after_spills_.push_back(std::move(f));
-}
-
 }  // namespace jetstrand::storage
