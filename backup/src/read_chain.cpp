@@ -137,12 +137,14 @@ struct backup_session::read_chain_op {
     const auto strand = session.inst_.get_executor();
     const unsigned char* chunk = c->chunk(a.slot);
     const std::size_t ps = c->io->page_size;
-    boost::asio::post(strand.get_inner_executor(), [&session, strand, ch = c, a, chunk, ps] {
+    boost::asio::post(strand.get_inner_executor(), [&session, strand, ch = c, a, chunk, ps]() mutable {
       bool ok = true;
       for (std::size_t off = 0; ok && off < a.size; off += ps) {
         ok = storage::verify_page(chunk + off, ps, static_cast<std::uint32_t>((a.offset + off) / ps));
       }
-      boost::asio::post(strand, [&session, ch, slot = a.slot, ok] {
+      // The chain moves on with the result: this thread must not hold the last reference,
+      // or the chain (and the snapshot pin it holds) would be destroyed off the strand.
+      boost::asio::post(strand, [&session, ch = std::move(ch), slot = a.slot, ok] {
         session.landed(*ch, {chain_event::verified, slot, {}, 0, ok});
       });
     });
