@@ -12,10 +12,12 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <map>
 #include <random>
+#include <vector>
 
 using namespace jetstrand;
 using boost::system::error_code;
@@ -97,6 +99,38 @@ BOOST_AUTO_TEST_CASE(dirty_and_pinned_pages_are_never_evicted) {
   c.unpin(*c.find(1, 3));
   BOOST_TEST(c.make_room(4 * page_cache::charge(4096)));
   BOOST_TEST(c.charged() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_bytes_of_dropped_pages_are_reused_up_to_a_fixed_number) {
+  page_cache c(100 * page_cache::charge(4096));
+  for (std::uint32_t p = 0; p < 20; ++p) add(c, p);
+  std::vector<unsigned char*> dropped;
+  for (std::uint32_t p = 0; p < 20; ++p) {
+    dropped.push_back(c.peek(1, p)->data());
+    c.erase(1, p);
+  }
+  BOOST_TEST(c.charged() == 0u);  // spares are not charged: they are the fixed overhead
+  BOOST_TEST(c.spares() == page_cache::max_spares);
+  // The first pages dropped were kept (the rest freed), and come back last in, first out.
+  std::vector<std::unique_ptr<unsigned char[]>> held;
+  for (std::size_t i = 0; i < page_cache::max_spares; ++i) {
+    held.push_back(c.buffer(4096));
+    BOOST_TEST((held.back().get() == dropped[page_cache::max_spares - 1 - i]));
+  }
+  BOOST_TEST(c.spares() == 0u);
+  // A page taken out keeps its bytes (a spill in flight writes from them): not a spare.
+  add(c, 50);
+  auto* bytes = c.peek(1, 50)->data();
+  auto taken = c.take(1, 50);
+  BOOST_TEST((taken.get() == bytes));
+  BOOST_TEST(c.spares() == 0u);
+  // Another page size never gets a spare of the wrong size.
+  c.insert(1, 60, c.buffer(4096), 4096, false);
+  c.erase(1, 60);
+  BOOST_TEST(c.spares() == 1u);
+  auto big = c.buffer(8192);
+  BOOST_TEST(c.spares() == 1u);
+  std::memset(big.get(), 0, 8192);  // ASan: all of it is ours
 }
 
 BOTH_BACKENDS(model_test_with_a_tiny_cache) {

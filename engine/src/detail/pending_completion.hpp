@@ -68,11 +68,12 @@ class pending_completion {
   template <typename... Results>
   void complete(boost::system::error_code ec, Results... results) && {
     auto work = work_;
-    boost::asio::dispatch(work, [self = std::move(*this), ec, results...]() mutable {
+    // The results are moved, never copied: a scan's entries or a long value may be large.
+    boost::asio::dispatch(work, [self = std::move(*this), ec, ... results = std::move(results)]() mutable {
       auto slot = boost::asio::get_associated_cancellation_slot(self.handler_);
       if (slot.is_connected()) slot.clear();
       if (!ec && self.flag_.raised()) ec = boost::asio::error::operation_aborted;
-      std::move(self.handler_)(ec, results...);
+      std::move(self.handler_)(ec, std::move(results)...);
     });
   }
 

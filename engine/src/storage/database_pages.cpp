@@ -28,7 +28,7 @@ unsigned char* database_file::resident(std::uint32_t page_no) noexcept {
 
 unsigned char* database_file::new_page(std::uint32_t& page_no) {
   const auto ps = page_size();
-  auto bytes = std::make_unique<unsigned char[]>(ps);
+  auto bytes = cache_.buffer(ps);
   std::memset(bytes.get(), 0, ps);
   page_no = next_provisional_++;
   ++dirty_;
@@ -39,7 +39,7 @@ unsigned char* database_file::writable(std::uint32_t& page_no) {
   auto* p = cache_.find(space_, page_no);
   if (page_no >= provisional_base) return p->data();  // dirty already
   const auto ps = page_size();
-  auto bytes = std::make_unique<unsigned char[]>(ps);
+  auto bytes = cache_.buffer(ps);
   std::memcpy(bytes.get(), p->data(), ps);
   const auto old = page_no;
   page_no = next_provisional_++;
@@ -150,7 +150,7 @@ bool database_file::fetch_cached(std::uint32_t page_no) {
   if (reading_.contains(page_no)) return false;  // its read is in flight: share it
   const auto ps = page_size();
   if (!cache_.make_room(page_cache::charge(ps))) return false;
-  auto page = std::make_unique_for_overwrite<unsigned char[]>(ps);
+  auto page = cache_.buffer(ps);
   if (!io::posix::read_cached_at(file_.native_handle(), page.get(), ps, std::uint64_t{page_no} * ps) ||
       !verify_page(page.get(), ps, page_no) || !check_node_page(page.get(), ps, header_.page_count)) {
     return false;  // fetch() retries, or reports what is wrong
@@ -187,7 +187,7 @@ void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
     }
   }
   if (ec) return finish_read(page_no, ec == jet_errc::disk_io ? error_code(jet_errc::read_verify_failure) : ec);
-  auto buffer = std::make_unique_for_overwrite<unsigned char[]>(ps);
+  auto buffer = cache_.buffer(ps);
   auto* data = buffer.get();
   file_.async_read_at(
       std::uint64_t{page_no} * ps, boost::asio::buffer(data, ps),

@@ -4,7 +4,7 @@
 
 namespace jetstrand::storage {
 
-page_cache::page_cache(std::size_t budget_bytes) : budget_(budget_bytes) {}
+page_cache::page_cache(std::size_t budget_bytes) : budget_(budget_bytes) { spares_.reserve(max_spares); }
 page_cache::~page_cache() = default;
 
 page_cache::page* page_cache::find(std::uint32_t space, std::uint32_t page_no) noexcept {
@@ -64,7 +64,20 @@ void page_cache::drop(std::unordered_map<std::uint64_t, std::unique_ptr<page>>::
   unlink(p);
   charged_ -= charge(p.size);
   if (p.dirty) dirty_bytes_ -= p.size;
+  if (p.bytes && spares_.size() < max_spares && (spares_.empty() || p.size == spare_size_)) {
+    spare_size_ = p.size;
+    spares_.push_back(std::move(p.bytes));  // capacity reserved in the constructor: no throw
+  }
   pages_.erase(it);
+}
+
+std::unique_ptr<unsigned char[]> page_cache::buffer(std::size_t size) {
+  if (!spares_.empty() && spare_size_ == size) {
+    auto bytes = std::move(spares_.back());
+    spares_.pop_back();
+    return bytes;
+  }
+  return std::make_unique_for_overwrite<unsigned char[]>(size);
 }
 
 void page_cache::erase(std::uint32_t space, std::uint32_t page_no) noexcept {

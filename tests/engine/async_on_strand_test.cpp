@@ -1,0 +1,79 @@
+// The shape of the public calls (detail/async_on_strand.hpp): work runs on the strand, its
+// results reach the handler moved, never copied (a scan's entries, a long value), and a
+// cancellation emitted before the work starts completes with operation_aborted.
+#include "detail/async_on_strand.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/test/unit_test.hpp>
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+// A result that counts its copies.
+struct counted {
+  static inline int copies = 0;
+  int value = 0;
+  counted() = default;
+  explicit counted(int v) : value(v) {}
+  counted(const counted& o) : value(o.value) { ++copies; }
+  counted(counted&&) noexcept = default;
+  counted& operator=(const counted& o) {
+    value = o.value;
+    ++copies;
+    return *this;
+  }
+  counted& operator=(counted&&) noexcept = default;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(async_on_strand)
+
+BOOST_AUTO_TEST_CASE(results_reach_the_handler_moved_never_copied) {
+  asio::io_context io;
+  auto strand = asio::make_strand(io);
+  counted::copies = 0;
+  bool ran_on_strand = false;
+  int got = 0;
+  error_code got_ec = asio::error::would_block;
+  jetstrand::detail::async_on_strand<counted>(
+      strand,
+      [&](error_code ec, counted c) {
+        got_ec = ec;
+        got = c.value;
+      },
+      [&](auto done) {
+        ran_on_strand = strand.running_in_this_thread();
+        done(error_code{}, counted(42));
+      });
+  io.run();
+  BOOST_TEST(ran_on_strand);
+  BOOST_TEST(!got_ec);
+  BOOST_TEST(got == 42);
+  BOOST_TEST(counted::copies == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_cancellation_before_the_work_starts_aborts_it) {
+  asio::io_context io;
+  auto strand = asio::make_strand(io);
+  asio::cancellation_signal signal;
+  bool worked = false;
+  error_code got_ec;
+  jetstrand::detail::async_on_strand<counted>(
+      strand, asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, counted) { got_ec = ec; }),
+      [&](auto done) {
+        worked = true;
+        done(error_code{}, counted(1));
+      });
+  signal.emit(asio::cancellation_type::terminal);
+  io.run();
+  BOOST_TEST(!worked);
+  BOOST_TEST(got_ec == asio::error::operation_aborted);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
