@@ -15,8 +15,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <numeric>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -280,6 +282,60 @@ BOTH_BACKENDS(starting_writeback_completes_once_and_a_cancelled_one_completes_ab
   f.async_read_at(0, boost::asio::buffer(back), record(rd));
   test::run_until(fx.io, [&] { return rd.done; });
   BOOST_TEST((back == backend_fixture::pattern(0, 1u << 20, 3)));
+}
+
+BOTH_BACKENDS(gathered_pieces_land_whole_in_any_order_and_adjacent_ones_beyond_iov_max) {
+  backend_fixture fx(kind);
+  auto f = fx.open("pieces");
+  // 2,500 adjacent 16-byte pieces (more than IOV_MAX in one run), then scattered 4 KiB ones
+  // with holes between them; handed over shuffled.
+  std::vector<std::vector<char>> buffers;
+  std::vector<io::write_piece> pieces;
+  for (std::size_t i = 0; i < 2500; ++i) {
+    buffers.push_back(backend_fixture::pattern(i * 16, 16, 5));
+  }
+  for (std::size_t i = 0; i < 20; ++i) buffers.push_back(backend_fixture::pattern(100000 + i * 8192, 4096, 5));
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    const std::uint64_t at = i < 2500 ? i * 16 : 100000 + (i - 2500) * 8192;
+    pieces.push_back({at, buffers[i].data(), buffers[i].size()});
+  }
+  std::mt19937 rng(3);
+  std::shuffle(pieces.begin(), pieces.end(), rng);
+  auto strand = boost::asio::make_strand(fx.io);
+  result r;
+  bool on_strand = false;
+  f.async_write_pieces(std::move(pieces), boost::asio::bind_executor(strand, [&](error_code ec) {
+                         on_strand = strand.running_in_this_thread();
+                         record(r)(ec);
+                       }));
+  BOOST_TEST(!r.done);  // never inside the call
+  test::run_until(fx.io, [&] { return r.done; });
+  BOOST_TEST(!r.ec);
+  BOOST_TEST(r.calls == 1);
+  BOOST_TEST(on_strand);
+  const std::size_t size = 100000 + 19 * 8192 + 4096;
+  error_code ec;
+  BOOST_TEST_REQUIRE(f.size(ec) == size);
+  std::vector<char> back(size);
+  result rd;
+  f.async_read_at(0, boost::asio::buffer(back), record(rd));
+  test::run_until(fx.io, [&] { return rd.done; });
+  auto expected = std::vector<char>(size, 0);
+  auto run = backend_fixture::pattern(0, 2500 * 16, 5);
+  std::copy(run.begin(), run.end(), expected.begin());
+  for (std::size_t i = 0; i < 20; ++i) {
+    auto piece = backend_fixture::pattern(100000 + i * 8192, 4096, 5);
+    std::copy(piece.begin(), piece.end(), expected.begin() + static_cast<long>(100000 + i * 8192));
+  }
+  BOOST_TEST((back == expected));
+
+  // Through a read-only file: the system's error.
+  auto ro = fx.open("pieces", io::open_mode::read_only);
+  char c = 'x';
+  result w;
+  ro.async_write_pieces({{0, &c, 1}}, [&](error_code e) { record(w)(e); });
+  test::run_until(fx.io, [&] { return w.done; });
+  BOOST_TEST((w.ec == boost::system::errc::bad_file_descriptor));
 }
 
 BOOST_AUTO_TEST_CASE(environment_variable_forces_the_backend) {

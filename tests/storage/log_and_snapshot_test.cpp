@@ -116,8 +116,8 @@ BOOST_AUTO_TEST_CASE(a_lazy_record_completes_at_once_in_lsn_order_and_is_written
   std::optional<error_code> synced;
   std::size_t done_inside_append = 0;
   boost::asio::post(f.strand, [&] {
-    // Nothing pending: each lazy record's place is fixed, so it completes inside append():
-    // the first while its write starts, the second while that write is in flight.
+    // Nothing pending: each lazy record's place is fixed, so it completes inside append()
+    // and waits for a batch; the sync writes both.
     log.append("lazy-1", false, record("lazy-1"));
     log.append("lazy-2", false, record("lazy-2"));
     done_inside_append = order.size();
@@ -169,6 +169,42 @@ BOOST_AUTO_TEST_CASE(a_lazy_record_completes_at_once_in_lsn_order_and_is_written
   BOOST_TEST_REQUIRE(gen1.size() == 7u);
   BOOST_TEST(gen1[6].first == lsns[5]);
   BOOST_TEST(gen1[6].second == "lazy-6");
+}
+
+BOOST_AUTO_TEST_CASE(lazy_records_are_written_in_batches_or_by_the_timer) {
+  strand_fixture f;
+  write_ahead_log log(f.files, f.strand, f.dir / "logs", 1 << 20, 1);
+  f.append(log, "durable-0");  // opens the generation
+  const std::string payload(100, 'x');
+  const std::size_t per_record = 120;  // 16-byte header + 100, 8-byte aligned
+  const std::size_t below = write_ahead_log::lazy_batch_bytes / per_record - 1;
+  std::size_t completed = 0;
+  std::uint64_t writes_before = 0, writes_below = 0, writes_over = 0, last_lsn = 0;
+  boost::asio::post(f.strand, [&] {
+    writes_before = log.stats().writes;
+    auto count = [&](error_code ec, std::uint64_t lsn) {
+      BOOST_TEST(!ec);
+      ++completed;
+      last_lsn = lsn;
+    };
+    // Fewer than a batch: each completes at once, and none is written yet.
+    for (std::size_t i = 0; i < below; ++i) log.append(payload, false, count);
+    writes_below = log.stats().writes;
+    // A batch's worth: written in one write; what follows waits for the next batch.
+    for (std::size_t i = 0; i < 100; ++i) log.append(payload, false, count);
+    writes_over = log.stats().writes;
+  });
+  test::run_until(f.io, [&] { return completed == below + 100; });
+  BOOST_TEST(writes_below == writes_before);
+  BOOST_TEST(writes_over == writes_before + 1);
+  // Nothing else is asked for: the lazy-flush timer writes the rest and syncs it, within
+  // about a second.
+  test::run_until(f.io, [&] { return log.durable_lsn() >= last_lsn; });
+  auto on_disk = f.read(1);
+  BOOST_TEST_REQUIRE(on_disk.size() == 1 + below + 100);
+  BOOST_TEST(on_disk.back().first == last_lsn);
+  BOOST_TEST(on_disk.back().second == payload);
+  f.drain(log);
 }
 
 // The strand never waits for a generation to be made: the next one is made ahead on the

@@ -24,6 +24,9 @@ struct storage_stats {
   std::uint64_t commits = 0;
   std::uint64_t log_records = 0;
   std::uint64_t log_flushes = 0;  // fdatasyncs: below commits under group commit and lazy commits
+  // Record writes: lazy commits are written in batches of up to 64 KiB (or when something
+  // is written or synced anyway, or by the one-second timer), not one write each.
+  std::uint64_t log_writes = 0;
   std::uint64_t log_bytes = 0;
   std::uint64_t checkpoints = 0;
   // Dirty leaves written between checkpoints so the cache could evict them (no sync): see

@@ -25,12 +25,20 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace jetstrand::io {
 
 using io_handler =
     boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
 using sync_handler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
+
+// One buffer of a gathered write (file::async_write_pieces): `size` bytes at `offset`.
+struct write_piece {
+  std::uint64_t offset;
+  const void* data;
+  std::size_t size;
+};
 
 namespace detail {
 // One backend's implementation of an open file. Used only through `file`.
@@ -45,6 +53,7 @@ class file_impl {
                              io_handler) = 0;
   virtual void sync_data(sync_handler) = 0;
   virtual void start_writeback(std::uint64_t offset, std::uint64_t length, sync_handler) = 0;
+  virtual void write_pieces(std::vector<write_piece> pieces, sync_handler) = 0;
 };
 }  // namespace detail
 
@@ -103,6 +112,20 @@ class file {
           impl->sync_data(std::move(h));
         },
         token, impl_);
+  }
+
+  // void(error_code): writes every piece whole, as one task on the service's thread pool
+  // (both backends): in offset order, adjacent pieces together in one pwritev. For many
+  // small scattered writes (a spill's pages) this is one hand-off to another thread instead
+  // of one per piece. The buffers must stay valid, and unchanged, until it completes. On
+  // an error some pieces may be written and others not.
+  template <typename Token>
+  auto async_write_pieces(std::vector<write_piece> pieces, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [](sync_handler h, std::shared_ptr<detail::file_impl> impl, std::vector<write_piece> p) {
+          impl->write_pieces(std::move(p), std::move(h));
+        },
+        token, impl_, std::move(pieces));
   }
 
   // void(error_code): starts writing the range's dirty pages back to the disk, without

@@ -4,8 +4,11 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace jetstrand::io::detail {
@@ -59,6 +62,10 @@ class pool_file final : public file_impl, public std::enable_shared_from_this<po
 
   void start_writeback(std::uint64_t offset, std::uint64_t length, sync_handler h) override {
     start_writeback_on_pool(*pool_, executor_, shared_from_this(), fd_, offset, length, std::move(h));
+  }
+
+  void write_pieces(std::vector<write_piece> pieces, sync_handler h) override {
+    write_pieces_on_pool(*pool_, executor_, shared_from_this(), fd_, std::move(pieces), std::move(h));
   }
 
  private:
@@ -134,6 +141,52 @@ void start_writeback_on_pool(blocking_pool& pool, const boost::asio::any_io_exec
     return ::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length),
                              SYNC_FILE_RANGE_WRITE);
   });
+}
+
+namespace {
+// Writes each piece whole: sorted by offset, every run of adjacent pieces in pwritev calls
+// (resumed after a short write). 0, or -1 with errno (never EINTR: retried here).
+int write_all_pieces(int fd, std::vector<write_piece>& pieces) {
+  std::sort(pieces.begin(), pieces.end(),
+            [](const write_piece& a, const write_piece& b) { return a.offset < b.offset; });
+  std::vector<iovec> iov;
+  for (std::size_t i = 0; i < pieces.size();) {
+    iov.clear();
+    const std::uint64_t start = pieces[i].offset;
+    std::uint64_t end = start;
+    while (i < pieces.size() && pieces[i].offset == end && iov.size() < IOV_MAX) {
+      iov.push_back({const_cast<void*>(pieces[i].data), pieces[i].size});
+      end += pieces[i].size;
+      ++i;
+    }
+    std::size_t first = 0;
+    std::uint64_t at = start;
+    while (first < iov.size()) {
+      const ssize_t n = ::pwritev(fd, iov.data() + first, static_cast<int>(iov.size() - first), static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -1;
+      if (n == 0) {
+        errno = EIO;
+        return -1;
+      }
+      at += static_cast<std::uint64_t>(n);
+      auto left = static_cast<std::size_t>(n);
+      while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+      if (left > 0) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
+    }
+  }
+  return 0;
+}
+}  // namespace
+
+void write_pieces_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                          std::shared_ptr<file_impl> keep_alive, int fd, std::vector<write_piece> pieces,
+                          sync_handler h) {
+  auto shared = std::make_shared<std::vector<write_piece>>(std::move(pieces));
+  call_on_pool(pool, ex, std::move(keep_alive), std::move(h), [fd, shared] { return write_all_pieces(fd, *shared); });
 }
 
 }  // namespace jetstrand::io::detail

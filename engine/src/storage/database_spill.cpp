@@ -33,21 +33,21 @@ std::size_t database_file::spill(done_handler done) {
   // Each page is written from the cache itself, no copy: it stays pinned until it lands, and
   // if the tree lets go of it meanwhile, release() parks its bytes until then. (Copies, even
   // short-lived, left the allocator's arenas fragmented: tens of MiB more resident.)
-  auto remaining = std::make_shared<std::size_t>(pages->size());
-  auto first_error = std::make_shared<error_code>();
-  auto shared_done = std::make_shared<done_handler>(std::move(done));
+  // All in one task on the file layer's threads: one hand-off for the whole spill rather
+  // than a thread woken per page (which cost more than the writes), and pages that follow
+  // each other on disk (a growing file's) go out in one pwritev.
+  std::vector<io::write_piece> pieces;
+  pieces.reserve(pages->size());
   for (std::size_t i = 0; i < pages->size(); ++i) {
-    file_.async_write_at(
-        std::uint64_t{(*pages)[i]} * page_size(), boost::asio::buffer(bytes[i], page_size()),
-        boost::asio::bind_executor(strand_, [this, remaining, first_error, pages, shared_done](
-                                                error_code ec, std::size_t) {
-          if (ec && !*first_error) *first_error = ec;
-          if (--*remaining > 0) return;
-          spill_landed(*pages, *first_error);
-          (*shared_done)(*first_error);
-        }));
+    pieces.push_back({std::uint64_t{(*pages)[i]} * page_size(), bytes[i], page_size()});
   }
-  return pages->size();
+  const auto count = pages->size();
+  file_.async_write_pieces(std::move(pieces), boost::asio::bind_executor(
+                                                  strand_, [this, pages, done = std::move(done)](error_code ec) {
+                                                    spill_landed(*pages, ec);
+                                                    done(ec);
+                                                  }));
+  return count;
 }
 
 void database_file::spill_children(std::uint32_t branch_no, std::uint64_t lsn,

@@ -327,9 +327,12 @@ void instance_storage::unpin(applying& a) {
 
 void instance_storage::maybe_checkpoint_early() {
   if (closing_) return;
-  // Dirty pages past half the budget: spilled (written, no sync) while there are dirty
-  // leaves to spill, so commits go on at the speed of page writes; a checkpoint otherwise.
-  const bool dirty = cache_.dirty_bytes() * 2 > cache_.budget() && !start_spill();
+  // Dirty pages past a quarter of the budget are spilled (written, no sync) while there are
+  // dirty leaves to spill, so commits go on at the speed of page writes: early and small
+  // spills land before the rest of the budget fills. Past half, with nothing to spill, a
+  // checkpoint makes them evictable.
+  const bool spilling = cache_.dirty_bytes() * 4 > cache_.budget() && start_spill();
+  const bool dirty = cache_.dirty_bytes() * 2 > cache_.budget() && !spilling;
   if (checkpointing_) return;
   std::size_t long_bytes = 0;
   for (auto& [name, db] : databases_) long_bytes += db->unwritten_long_bytes();
@@ -586,6 +589,7 @@ storage_stats instance_storage::stats() const {
   storage_stats s = stats_;
   s.log_records = wal_->stats().records;
   s.log_flushes = wal_->stats().flushes;
+  s.log_writes = wal_->stats().writes;
   s.log_bytes = wal_->stats().bytes;
   s.log_generation = wal_->current_generation();
   s.checkpoint_generation = checkpoint_gen_;

@@ -163,7 +163,10 @@ void write_ahead_log::append(std::string payload, bool durable, append_handler d
     const std::uint64_t lsn = static_cast<std::uint64_t>(gen_) << 32 | (offset_ + completed_queued_bytes_);
     completed_queued_bytes_ += size;
     queue_.push_back({std::move(payload), false, nullptr, lsn});
-    if (!flushing_) flush();
+    // Written once lazy_batch_bytes are queued, with anything that has to be written anyway,
+    // or by the lazy-flush timer: not one write (and a thread woken) per lazy commit.
+    if (!flushing_ && completed_queued_bytes_ >= lazy_batch_bytes) flush();
+    arm_lazy_timer();
     return done({}, lsn);
   }
   ++incomplete_;
@@ -173,9 +176,11 @@ void write_ahead_log::append(std::string payload, bool durable, append_handler d
 
 void write_ahead_log::sync(std::function<void(error_code)> done) {
   if (failed_) return done(failed_);
-  if (!unsynced_ && !flushing_) return done({});
+  if (!unsynced_ && !flushing_ && completed_queued_bytes_ == 0) return done({});
   syncs_.push_back(std::move(done));
-  if (!flushing_) sync_now();
+  if (flushing_) return;
+  if (completed_queued_bytes_ > 0) return flush();  // the batch's fdatasync serves the sync
+  sync_now();
 }
 
 void write_ahead_log::sync_now() {
@@ -200,13 +205,15 @@ void write_ahead_log::arm_lazy_timer() {
       strand_, [this, alive = std::weak_ptr<char>(alive_)](error_code ec) {
         if (ec || alive.expired()) return;
         lazy_timer_armed_ = false;
-        if (unsynced_) sync([](error_code) {});
+        if (unsynced_ || completed_queued_bytes_ > 0) sync([](error_code) {});
       }));
 }
 
 void write_ahead_log::roll(roll_handler done) {
   rolls_.push_back(std::move(done));
-  if (!flushing_) run_rolls();
+  if (flushing_) return;
+  if (completed_queued_bytes_ > 0) return flush();  // after_flush() rolls once they are written
+  run_rolls();
 }
 
 void write_ahead_log::drain(std::function<void()> done) {
@@ -393,6 +400,7 @@ void write_ahead_log::write_batch() {
   const std::size_t at = offset_;
   offset_ += buffer->size();
   stats_.bytes += buffer->size();
+  ++stats_.writes;
   auto shared_batch = std::make_shared<std::vector<pending>>(std::move(batch));
   auto shared_lsns = std::make_shared<std::vector<std::uint64_t>>(std::move(lsns));
   file_.async_write_at(
@@ -433,8 +441,10 @@ void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
   }
   flushing_ = false;
   // Records already completed are written before any roll, sync or drain goes on: they are
-  // in this generation, and whoever waits on those counts them as logged.
-  if (completed_queued_bytes_ > 0) {
+  // in this generation, and whoever waits on those counts them as logged. Otherwise they
+  // wait for a full batch, a record that must be written, or the lazy-flush timer.
+  if (completed_queued_bytes_ > 0 && (completed_queued_bytes_ >= lazy_batch_bytes || incomplete_ > 0 ||
+                                      !rolls_.empty() || !syncs_.empty() || !drains_.empty())) {
     flush();
     return;
   }
@@ -454,7 +464,7 @@ void write_ahead_log::after_flush(error_code ec, std::vector<pending> batch,
     syncs_.clear();
     for (auto& s : syncs) s({});
   }
-  if (!queue_.empty()) {
+  if (incomplete_ > 0) {  // records waiting for the batch that was in flight
     flush();
     return;
   }

@@ -15,11 +15,13 @@
 // completes only when its record is durable. A lazy one (ESE's JET_bitCommitLazyFlush)
 // completes at once, inside append(), when its place in the log is already fixed: the
 // current generation is open and has room for it after the records waiting to be written,
-// and every earlier record has completed. Like ESE's log buffer, its record is then written
-// with the next batch; a sync(), roll() or drain() asked for later completes only after it
-// is written. Otherwise a lazy record completes when it is written. Either way it becomes
-// durable at the next fdatasync (the next durable append, a sync(), or the one-second
-// lazy-flush timer), and records complete in LSN order.
+// and every earlier record has completed. Like ESE's log buffer, such records are then
+// written together, once lazy_batch_bytes of them are queued, with the next record that has
+// to be written, or at the one-second lazy-flush timer; a sync(), roll() or drain() asked
+// for later completes only after they are written. Otherwise a lazy record completes when
+// it is written. Either way it becomes durable at the next fdatasync (the next durable
+// append, a sync(), or the lazy-flush timer), and records complete in LSN order. A process
+// killed before then loses them, as a machine that stops loses unsynced ones.
 //
 // A record larger than a generation's room gets a generation of its own, sized to fit it
 // (the header says each generation's size), so a 64 MiB value needs no special case.
@@ -70,6 +72,7 @@ boost::system::error_code read_generation(
 struct log_stats {
   std::uint64_t records = 0;
   std::uint64_t flushes = 0;  // fdatasyncs: fewer than records under group commit and lazy commits
+  std::uint64_t writes = 0;   // batches written: fewer than records when lazy ones wait for a batch
   std::uint64_t bytes = 0;
 };
 
@@ -77,6 +80,9 @@ class write_ahead_log {
  public:
   using strand = boost::asio::strand<boost::asio::any_io_executor>;
   using append_handler = std::function<void(boost::system::error_code, std::uint64_t lsn)>;
+  // Lazy records completed at append() are written once this many bytes of them wait (or
+  // sooner, see above): one write per batch instead of one per commit.
+  static constexpr std::size_t lazy_batch_bytes = 64 << 10;
   using roll_handler = std::function<void(boost::system::error_code, std::uint32_t new_gen)>;
 
   // Writes will start in generation `first_gen` (created on the first append or roll).
