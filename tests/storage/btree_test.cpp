@@ -62,17 +62,16 @@ btree::value inline_value(std::string s) {
 
 std::vector<std::pair<std::string, std::string>> scan_all(btree& t, std::string from, std::string to,
                                                          std::size_t limit) {
-  std::vector<btree::item> items;
+  btree::scan_result found;
   for (;;) {
     std::optional<std::string> next;
     std::uint32_t missing = 0;
-    BOOST_TEST_REQUIRE((t.scan_leaf(from, to, limit, false, items, next, missing) == btree::outcome::found));
-    if (items.size() >= limit || !next) break;
+    BOOST_TEST_REQUIRE((t.scan_leaf(from, to, limit, false, found, next, missing) == btree::outcome::found));
+    if (found.entries.size() >= limit || !next) break;
     from = *next;
   }
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& i : items) out.emplace_back(i.key, i.val.bytes);
-  return out;
+  BOOST_TEST_REQUIRE(found.long_values.empty());
+  return found.entries;
 }
 
 void check_pages(memory_pages& m) {

@@ -38,17 +38,17 @@ inline std::optional<std::string> get_now(storage::database_file& db, const std:
 
 // How many keys the tree holds.
 inline std::size_t count_now(storage::database_file& db) {
-  std::vector<storage::btree::item> items;
+  storage::btree::scan_result found;
   std::string from;
   for (;;) {
     std::optional<std::string> next;
     std::uint32_t missing = 0;
-    if (db.tree().scan_leaf(from, {}, SIZE_MAX, true, items, next, missing) ==
+    if (db.tree().scan_leaf(from, {}, SIZE_MAX, true, found, next, missing) ==
         storage::btree::outcome::missing) {
       BOOST_TEST_REQUIRE(!db.fetch_now(missing));
       continue;
     }
-    if (!next) return items.size();
+    if (!next) return found.entries.size();
     from = *next;
   }
 }

@@ -73,23 +73,26 @@ btree::outcome btree::find(std::string_view key, value& out, std::uint32_t& page
 }
 
 btree::outcome btree::scan_leaf(std::string_view from, std::string_view to, std::size_t limit,
-                                bool keys_only, std::vector<item>& out,
+                                bool keys_only, scan_result& out,
                                 std::optional<std::string>& next, std::uint32_t& page) {
   std::optional<std::string_view> fence;  // the first key of the next leaf, if there is one
   const unsigned char* b = leaf_for(from, &fence, page);
   if (!b) return outcome::missing;
   const std::size_t n = entry_count(b);
   std::size_t i = lower_bound(b, from);
-  for (; i < n && out.size() < limit; ++i) {
+  for (; i < n && out.entries.size() < limit; ++i) {
     const auto e = leaf_at(b, i);
     if (!to.empty() && e.key >= to) {
       next.reset();
       return outcome::found;
     }
-    item it;
-    it.key.assign(e.key);
-    if (!keys_only) read_value(e, it.val);
-    out.push_back(std::move(it));
+    auto& [key, val] = out.entries.emplace_back(e.key, std::string_view{});
+    if (keys_only) continue;
+    if (e.is_long) {
+      out.long_values.emplace_back(out.entries.size() - 1, decode_long_ref(e.value));
+    } else {
+      val.assign(e.value);
+    }
   }
   if (i < n) {
     next.emplace(entry_key(b, i));

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace jetstrand::storage {
@@ -60,15 +61,20 @@ class btree {
   // found (value set), absent, or missing (page set: read it and call again).
   outcome find(std::string_view key, value& out, std::uint32_t& page);
 
-  struct item {
-    std::string key;
-    value val;
+  // What a scan found, in key order, in the shape the caller returns it: a long value's
+  // entry holds an empty value, and its reference is in `long_values` (by the entry's
+  // index) for the caller to read. No vector of items in between: a scan's cost is mostly
+  // allocations.
+  struct scan_result {
+    std::vector<std::pair<std::string, std::string>> entries;
+    std::vector<std::pair<std::size_t, long_ref>> long_values;
   };
   // Appends the entries with from <= key < to (to empty: no upper bound) of the leaf that
-  // holds `from`, up to `limit` in `out` altogether. `next` gets where the following leaf
-  // starts, or nullopt when nothing can follow. missing: nothing appended, read `page`.
+  // holds `from`, up to `limit` in `out.entries` altogether (keys_only: values left empty,
+  // long ones not listed). `next` gets where the following leaf starts, or nullopt when
+  // nothing can follow. missing: nothing appended, read `page`.
   outcome scan_leaf(std::string_view from, std::string_view to, std::size_t limit,
-                    bool keys_only, std::vector<item>& out, std::optional<std::string>& next,
+                    bool keys_only, scan_result& out, std::optional<std::string>& next,
                     std::uint32_t& page);
 
   // 0 when every page a change of `key` touches is resident (an erase also needs each
