@@ -157,6 +157,11 @@ void instance::commit_on_strand(transaction t, done_fn done) {
   storage_->commit(std::move(t), durable, std::move(done));
 }
 
+std::optional<boost::system::error_code> instance::get_now_on_strand(const std::string& db, const std::string& key,
+                                                                    std::string& value) {
+  return storage_->get_now(db, key, value);
+}
+
 void instance::get_on_strand(const std::string& db, const std::string& key,
                              std::function<void(boost::system::error_code, std::string)> done) {
   storage_->get(db, key, std::move(done));

@@ -62,6 +62,9 @@ void instance::commit_impl(transaction t, impl::handler<> h) {
 
 void instance::get_impl(std::string db, std::string key, impl::handler<std::string> h) {
   on_running<std::string>(std::move(h), [db = std::move(db), key = std::move(key)](instance& self, auto done) {
+    // Most gets are answered at once: no copyable completion to make for them.
+    std::string value;
+    if (const auto ec = self.get_now_on_strand(db, key, value)) return done(*ec, std::move(value));
     self.get_on_strand(db, key, detail::make_copyable(std::move(done)));
   });
 }

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <typeindex>
 #include <string>
 #include <utility>
@@ -253,6 +254,8 @@ class instance : public std::enable_shared_from_this<instance> {
   boost::system::error_code attach_database_on_strand(const std::string& name);
   void detach_database_on_strand(const std::string& name, done_fn done);
   void commit_on_strand(transaction t, done_fn done);
+  std::optional<boost::system::error_code> get_now_on_strand(const std::string& db, const std::string& key,
+                                                            std::string& value);
   void get_on_strand(const std::string& db, const std::string& key,
                      std::function<void(boost::system::error_code, std::string)> done);
   void scan_on_strand(const std::string& db, const std::string& from, const std::string& to,

@@ -368,6 +368,19 @@ void instance_storage::spill_done() {
 
 // --- Reads ---
 
+// A key's lookup, reading the pages it misses in this turn while the OS page cache holds
+// them (up to cached_reads_per_turn). missing: the page to wait for.
+btree::outcome instance_storage::find_reading_cached(database_file& d, std::string_view key, btree::value& v,
+                                                     std::uint32_t& missing) {
+  auto found = d.tree().find(key, v, missing);
+  for (int cached = 0; found == btree::outcome::missing && cached < database_file::cached_reads_per_turn &&
+                       d.fetch_cached(missing);
+       ++cached) {
+    found = d.tree().find(key, v, missing);
+  }
+  return found;
+}
+
 struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   instance_storage* self;
   std::string db, key;
@@ -378,12 +391,7 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
     if (!d) return finish(jet_errc::database_not_found, {});
     btree::value v;
     std::uint32_t missing = 0;
-    auto found = d->tree().find(key, v, missing);
-    for (int cached = 0; found == btree::outcome::missing && cached < database_file::cached_reads_per_turn &&
-                         d->fetch_cached(missing);
-         ++cached) {
-      found = d->tree().find(key, v, missing);
-    }
+    const auto found = find_reading_cached(*d, key, v, missing);
     switch (found) {
       case btree::outcome::absent: return finish(jet_errc::record_not_found, {});
       case btree::outcome::missing:
@@ -406,6 +414,24 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   }
 };
 
+std::optional<error_code> instance_storage::get_now(std::string_view db, std::string_view key, std::string& value) {
+  auto* d = find(db);
+  if (!d) return jet_errc::database_not_found;
+  if (key.empty() || key.size() > max_key_size) return jet_errc::invalid_parameter;
+  refresh_budget();
+  btree::value v;
+  std::uint32_t missing = 0;
+  switch (find_reading_cached(*d, key, v, missing)) {
+    case btree::outcome::absent: return jet_errc::record_not_found;
+    case btree::outcome::found:
+      if (v.is_long) return std::nullopt;
+      value = std::move(v.bytes);
+      return error_code{};
+    case btree::outcome::missing: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 void instance_storage::get(std::string_view db, std::string_view key, value_handler done) {
   if (!find(db)) return done(jet_errc::database_not_found, {});
   if (key.empty() || key.size() > max_key_size) return done(jet_errc::invalid_parameter, {});
@@ -424,8 +450,9 @@ struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
   std::string db, from, to;
   std::size_t limit;
   bool keys_only;
-  std::vector<btree::item> items;
-  std::size_t resolved = 0;  // items whose long value is read
+  btree::scan_result found;
+  std::size_t resolved = 0;          // of found.long_values: read (or vanished)
+  std::vector<std::size_t> vanished;  // entries whose long value was erased while read
   entries_handler done;
 
   void run() {
@@ -434,7 +461,7 @@ struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
       if (!d) return finish(jet_errc::database_not_found);
       std::optional<std::string> next;
       std::uint32_t missing = 0;
-      if (d->tree().scan_leaf(from, to, limit, keys_only, items, next, missing) ==
+      if (d->tree().scan_leaf(from, to, limit, keys_only, found, next, missing) ==
           btree::outcome::missing) {
         if (cached < database_file::cached_reads_per_turn && d->fetch_cached(missing)) {
           ++cached;
@@ -445,33 +472,34 @@ struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
           op->run();
         });
       }
-      if (items.size() >= limit || !next) return resolve_long_values();
+      if (found.entries.size() >= limit || !next) return resolve_long_values();
       from = std::move(*next);
     }
   }
   void resolve_long_values() {
-    while (resolved < items.size() && !items[resolved].val.is_long) ++resolved;
-    if (resolved == items.size()) return finish({});
+    if (resolved == found.long_values.size()) return finish({});
     // A long value may change while it is read: get() looks the key up again if so.
-    self->get(db, items[resolved].key, [op = shared_from_this()](error_code ec, std::string value) {
-      auto& it = op->items[op->resolved];
+    const auto entry = found.long_values[resolved].first;
+    self->get(db, found.entries[entry].first, [op = shared_from_this(), entry](error_code ec, std::string value) {
       if (ec == jet_errc::record_not_found) {
-        op->items.erase(op->items.begin() + static_cast<long>(op->resolved));
+        op->vanished.push_back(entry);
       } else if (ec) {
         return op->finish(ec);
       } else {
-        it.val.is_long = false;
-        it.val.bytes = std::move(value);
-        ++op->resolved;
+        op->found.entries[entry].second = std::move(value);
       }
+      ++op->resolved;
       op->resolve_long_values();
     });
   }
   void finish(error_code ec) {
     entries out;
     if (!ec) {
-      out.reserve(items.size());
-      for (auto& it : items) out.emplace_back(std::move(it.key), std::move(it.val.bytes));
+      out = std::move(found.entries);
+      // Ascending indexes: erased from the back, the ones before stay where they are.
+      for (auto it = vanished.rbegin(); it != vanished.rend(); ++it) {
+        out.erase(out.begin() + static_cast<long>(*it));
+      }
     }
     auto d = std::move(done);
     d(ec, std::move(out));
@@ -493,7 +521,7 @@ void instance_storage::scan(std::string_view db, std::string from, std::string t
   op->limit = limit;
   op->keys_only = keys_only;
   op->done = std::move(done);
-  op->items.reserve(std::min<std::size_t>(limit, 256));
+  op->found.entries.reserve(std::min<std::size_t>(limit, 256));
   op->run();
 }
 

@@ -63,6 +63,11 @@ class instance_storage {
   // Validates (-1203 unknown database, -1003 bad key, -1003 a value over max_value_size),
   // logs (durably, or lazily: see write_ahead_log.hpp), then applies.
   void commit(transaction t, bool durable, done_handler done);
+  // What a get answers without waiting, if it can: an error (-1203, -1003, -1601) or an
+  // inline value whose pages are resident or in the OS page cache (read in this turn, as
+  // get() reads them). nullopt: call get(), which waits for the disk or reads a long value.
+  // Most gets end here, so their callers need not make a completion object.
+  std::optional<boost::system::error_code> get_now(std::string_view db, std::string_view key, std::string& value);
   void get(std::string_view db, std::string_view key, value_handler done);
   // Entries with from <= key < to (to empty: no bound), at most `limit`; values empty when
   // keys_only.
@@ -80,6 +85,8 @@ class instance_storage {
 
  private:
   struct get_op;
+  static btree::outcome find_reading_cached(database_file& d, std::string_view key, btree::value& v,
+                                            std::uint32_t& missing);
   struct scan_op;
   struct applying {
     std::shared_ptr<const transaction> t;
