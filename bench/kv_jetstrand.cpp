@@ -18,10 +18,11 @@ using boost::asio::use_future;
 
 class jetstrand_kv final : public kv_system {
  public:
-  jetstrand_kv(const std::filesystem::path& dir, std::size_t cache_bytes) {
+  jetstrand_kv(const std::filesystem::path& dir, std::size_t cache_bytes, std::size_t page_size) {
     engine_options o;
     o.data_dir = dir;
     o.cache_size = cache_bytes;
+    o.storage.page_size = page_size;
     o.storage.log_file_size = 64 << 20;
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
     eng_ = std::make_unique<engine>(io_.get_executor(), o);
@@ -67,8 +68,9 @@ class jetstrand_kv final : public kv_system {
 
 }  // namespace
 
-std::unique_ptr<kv_system> make_jetstrand_kv(const std::filesystem::path& dir, std::size_t cache_bytes) {
-  return std::make_unique<jetstrand_kv>(dir, cache_bytes);
+std::unique_ptr<kv_system> make_jetstrand_kv(const std::filesystem::path& dir, std::size_t cache_bytes,
+                                             std::size_t page_size) {
+  return std::make_unique<jetstrand_kv>(dir, cache_bytes, page_size);
 }
 
 }  // namespace jetstrand::bench

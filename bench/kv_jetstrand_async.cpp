@@ -76,6 +76,7 @@ void run_jetstrand_async(const std::filesystem::path& dir, const settings& s) {
   engine_options o;
   o.data_dir = dir;
   o.cache_size = s.cache_bytes;
+  o.storage.page_size = s.page_size;
   o.storage.log_file_size = 64 << 20;
   auto eng = std::make_unique<engine>(io.get_executor(), o);
   auto inst = eng->async_create_instance("kv", asio::use_future).get();

@@ -22,7 +22,8 @@ class kv_system {
 };
 
 // Each returns nullptr when this build does not have the system (see bench/CMakeLists.txt).
-std::unique_ptr<kv_system> make_jetstrand_kv(const std::filesystem::path& dir, std::size_t cache_bytes);
+std::unique_ptr<kv_system> make_jetstrand_kv(const std::filesystem::path& dir, std::size_t cache_bytes,
+                                             std::size_t page_size);
 std::unique_ptr<kv_system> make_rocksdb_kv(const std::filesystem::path& dir, std::size_t cache_bytes);
 std::unique_ptr<kv_system> make_sqlite_kv(const std::filesystem::path& dir, std::size_t cache_bytes);
 

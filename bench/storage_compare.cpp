@@ -93,8 +93,9 @@ void run_system(kv_system& kv, const settings& s) {
   if (missing) std::cerr << kv.name() << ": " << missing << " keys not found\n";
 }
 
-std::unique_ptr<kv_system> make(const std::string& name, const std::filesystem::path& dir, std::size_t cache) {
-  if (name == "jetstrand") return make_jetstrand_kv(dir, cache);
+std::unique_ptr<kv_system> make(const std::string& name, const std::filesystem::path& dir, const settings& s) {
+  const auto cache = s.cache_bytes;
+  if (name == "jetstrand") return make_jetstrand_kv(dir, cache, s.page_size);
   if (name == "rocksdb") return make_rocksdb_kv(dir, cache);
   if (name == "sqlite") return make_sqlite_kv(dir, cache);
   throw std::invalid_argument("--systems: jetstrand, rocksdb or sqlite, not " + name);
@@ -118,6 +119,16 @@ int storage(std::span<char*> args) {
       ("data-size", size(1)->default_value(256 << 20, "256M"), "data written by the fills")
       ("cache-size", size(256 << 10)->default_value(16 << 20, "16M"), "every system's cache budget")
       ("value-size", size(1)->default_value(100, "100"), "bytes per value")
+      ("page-size",
+       checked<std::uint64_t>(
+           [](std::string_view t) -> std::optional<std::uint64_t> {
+             const auto n = parse_size(t);
+             if (!n || (*n != 4096 && *n != 8192 && *n != 16384 && *n != 32768)) return std::nullopt;
+             return n;
+           },
+           "4K, 8K, 16K or 32K", "SIZE")
+           ->default_value(8192, "8K"),
+       "jetstrand's database page size (its default; RocksDB's blocks and SQLite's pages are 4K here)")
       ("seconds", seconds(0.1, 3600)->default_value(3, "3"), "how long each get and scan runs")
       ("writers", number(1, 256)->default_value(8, "8"), "concurrent writers of fill_durable")
       ("readers", number(1, 256)->default_value(2, "2"), "concurrent readers of the gets and scans")
@@ -129,6 +140,7 @@ int storage(std::span<char*> args) {
   s.data_bytes = c.get<std::uint64_t>("data-size");
   s.cache_bytes = static_cast<std::size_t>(c.get<std::uint64_t>("cache-size"));
   s.value_size = static_cast<std::size_t>(c.get<std::uint64_t>("value-size"));
+  s.page_size = static_cast<std::size_t>(c.get<std::uint64_t>("page-size"));
   s.seconds = c.get<double>("seconds");
   s.writers = static_cast<int>(c.get<long long>("writers"));
   s.readers = static_cast<int>(c.get<long long>("readers"));
@@ -152,7 +164,7 @@ int storage(std::span<char*> args) {
           std::cout.flush();
           ::_exit(0);
         }
-        auto kv = make(name, dir, s.cache_bytes);
+        auto kv = make(name, dir, s);
         if (!kv) {
           std::cerr << "jetstrand-bench storage: " << name << " is not in this build (bench/run installs it)\n";
           ::_exit(0);

@@ -24,6 +24,7 @@ struct settings {
   std::uint64_t data_bytes;
   std::size_t cache_bytes;
   std::size_t value_size;
+  std::size_t page_size;  // jetstrand's database pages
   double seconds;
   int writers;
   int readers;
