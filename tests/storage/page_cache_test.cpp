@@ -101,6 +101,30 @@ BOOST_AUTO_TEST_CASE(dirty_and_pinned_pages_are_never_evicted) {
   BOOST_TEST(c.charged() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(erasing_a_space_drops_its_pages_whatever_their_state_and_keeps_the_others) {
+  page_cache c(450 * page_cache::charge(4096));
+  for (std::uint32_t p = 0; p < 150; ++p) {
+    for (std::uint32_t space = 1; space <= 3; ++space) {
+      BOOST_TEST_REQUIRE(c.make_room(page_cache::charge(4096)));
+      auto* page = c.insert(space, p, std::make_unique<unsigned char[]>(4096), 4096, p % 5 == 0);
+      if (p % 7 == 0) c.pin(*page);
+    }
+  }
+  c.erase_space(2);
+  for (std::uint32_t p = 0; p < 150; ++p) {
+    BOOST_TEST_REQUIRE(c.peek(1, p));
+    BOOST_TEST_REQUIRE(!c.peek(2, p));
+    BOOST_TEST_REQUIRE(c.peek(3, p));
+  }
+  BOOST_TEST(c.charged() == 300 * page_cache::charge(4096));
+  BOOST_TEST(c.dirty_bytes() == 2 * 30 * 4096u);
+  // What is left evicts as before: everything but the dirty and pinned pages.
+  BOOST_TEST(!c.make_room(450 * page_cache::charge(4096)));
+  std::size_t kept = 0;
+  for (std::uint32_t p = 0; p < 150; ++p) kept += c.peek(1, p) != nullptr;
+  BOOST_TEST(kept == 30u + 22u - 5u);  // dirty (every 5th) and pinned (every 7th), 0 35 70 105 140 both
+}
+
 BOOST_AUTO_TEST_CASE(the_bytes_of_dropped_pages_are_reused_up_to_a_fixed_number) {
   page_cache c(100 * page_cache::charge(4096));
   for (std::uint32_t p = 0; p < 20; ++p) add(c, p);

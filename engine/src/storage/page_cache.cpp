@@ -5,17 +5,38 @@
 namespace jetstrand::storage {
 
 page_cache::page_cache(std::size_t budget_bytes) : budget_(budget_bytes) { spares_.reserve(max_spares); }
-page_cache::~page_cache() = default;
+
+page_cache::~page_cache() {
+  pages_.for_each([](std::uint64_t, page*& p) { delete p; });
+}
+
+void page_cache::page_queue::push_front(page& p) noexcept {
+  p.older = newest;
+  p.newer = nullptr;
+  (newest ? newest->newer : oldest) = &p;
+  newest = &p;
+  ++size;
+}
+
+void page_cache::page_queue::remove(page& p) noexcept {
+  (p.newer ? p.newer->older : newest) = p.older;
+  (p.older ? p.older->newer : oldest) = p.newer;
+  p.newer = p.older = nullptr;
+  --size;
+}
 
 page_cache::page* page_cache::find(std::uint32_t space, std::uint32_t page_no) noexcept {
-  auto it = pages_.find(key_of(space, page_no));
-  if (it == pages_.end()) {
+  auto* found = pages_.find(key_of(space, page_no));
+  if (!found) {
     ++counters_.misses;
     return nullptr;
   }
   ++counters_.hits;
-  page& p = *it->second;
-  if (p.where == page::queue::main) main_.splice(main_.begin(), main_, p.pos);
+  page& p = **found;
+  if (p.where == page::queue::main && main_.newest != &p) {
+    main_.remove(p);
+    main_.push_front(p);
+  }
   return &p;
 }
 
@@ -31,14 +52,13 @@ page_cache::page* page_cache::insert(std::uint32_t space, std::uint32_t page_no,
   p.size = size;
   p.dirty = dirty;
   last_page_size_ = size;
-  pages_.emplace(key, std::move(owned));
+  pages_.insert(key, owned.get());
+  owned.release();  // the map owns it now
   charged_ += charge(size);
   peak_ = std::max(peak_, charged_);
   if (dirty) {
     dirty_bytes_ += size;
-  } else if (auto g = ghost_index_.find(key); g != ghost_index_.end()) {
-    ghosts_.erase(g->second);
-    ghost_index_.erase(g);
+  } else if (forget_ghost(key)) {
     link(p, page::queue::main);  // read again soon after eviction: part of the working set
   } else {
     link(p, page::queue::probation);
@@ -47,20 +67,25 @@ page_cache::page* page_cache::insert(std::uint32_t space, std::uint32_t page_no,
 }
 
 page_cache::page* page_cache::peek(std::uint32_t space, std::uint32_t page_no) noexcept {
-  auto it = pages_.find(key_of(space, page_no));
-  return it == pages_.end() ? nullptr : it->second.get();
+  auto* found = pages_.find(key_of(space, page_no));
+  return found ? *found : nullptr;
 }
 
 std::unique_ptr<unsigned char[]> page_cache::take(std::uint32_t space, std::uint32_t page_no) noexcept {
-  auto it = pages_.find(key_of(space, page_no));
-  if (it == pages_.end()) return nullptr;
-  auto bytes = std::move(it->second->bytes);
-  drop(it);
+  auto* p = peek(space, page_no);
+  if (!p) return nullptr;
+  auto bytes = std::move(p->bytes);
+  drop(p);
   return bytes;
 }
 
-void page_cache::drop(std::unordered_map<std::uint64_t, std::unique_ptr<page>>::iterator it) noexcept {
-  page& p = *it->second;
+void page_cache::drop(page* p) noexcept {
+  discard(*p);
+  pages_.erase(p->key);
+  delete p;
+}
+
+void page_cache::discard(page& p) noexcept {
   unlink(p);
   charged_ -= charge(p.size);
   if (p.dirty) dirty_bytes_ -= p.size;
@@ -68,7 +93,6 @@ void page_cache::drop(std::unordered_map<std::uint64_t, std::unique_ptr<page>>::
     spare_size_ = p.size;
     spares_.push_back(std::move(p.bytes));  // capacity reserved in the constructor: no throw
   }
-  pages_.erase(it);
 }
 
 std::unique_ptr<unsigned char[]> page_cache::buffer(std::size_t size) {
@@ -81,28 +105,25 @@ std::unique_ptr<unsigned char[]> page_cache::buffer(std::size_t size) {
 }
 
 void page_cache::erase(std::uint32_t space, std::uint32_t page_no) noexcept {
-  auto it = pages_.find(key_of(space, page_no));
-  if (it != pages_.end()) drop(it);
+  if (auto* p = peek(space, page_no)) drop(p);
 }
 
 void page_cache::erase_space(std::uint32_t space) noexcept {
-  for (auto it = pages_.begin(); it != pages_.end();) {
-    auto next = std::next(it);
-    if (it->first >> 32 == space) drop(it);
-    it = next;
-  }
+  pages_.erase_if([&](std::uint64_t key, page* p) {
+    if (key >> 32 != space) return false;
+    discard(*p);
+    delete p;
+    return true;
+  });
 }
 
 void page_cache::unlink(page& p) noexcept {
-  if (p.where == page::queue::probation) probation_.erase(p.pos);
-  if (p.where == page::queue::main) main_.erase(p.pos);
+  if (p.where != page::queue::none) queue_of(p.where).remove(p);
   p.where = page::queue::none;
 }
 
 void page_cache::link(page& p, page::queue q) noexcept {
-  auto& list = q == page::queue::main ? main_ : probation_;
-  list.push_front(&p);
-  p.pos = list.begin();
+  queue_of(q).push_front(p);
   p.where = q;
 }
 
@@ -136,23 +157,25 @@ void page_cache::unpin(page& p) noexcept {
 void page_cache::remember_evicted(std::uint64_t key) {
   // As many ghosts as half the pages the budget holds (the paper's Kout).
   const std::size_t limit = std::max<std::size_t>(4, budget_ / charge(last_page_size_) / 2);
-  ghosts_.push_front(key);
-  ghost_index_[key] = ghosts_.begin();
+  ghosts_.emplace_back(key, ++ghost_seq_);
+  ghost_index_.insert(key, ghost_seq_);
   while (ghosts_.size() > limit) {
-    ghost_index_.erase(ghosts_.back());
-    ghosts_.pop_back();
+    const auto [old_key, seq] = ghosts_.front();
+    ghosts_.pop_front();
+    if (auto* live = ghost_index_.find(old_key); live && *live == seq) ghost_index_.erase(old_key);
   }
 }
+
+bool page_cache::forget_ghost(std::uint64_t key) noexcept { return ghost_index_.erase(key) != 0; }
 
 bool page_cache::evict_one() noexcept {
   // Probation keeps a quarter of what is evictable; beyond that its oldest page goes first.
   const bool from_probation =
-      !probation_.empty() && (main_.empty() || probation_.size() * 4 > probation_.size() + main_.size());
-  auto& list = from_probation ? probation_ : main_;
-  if (list.empty()) return false;
-  page* victim = list.back();
+      probation_.size > 0 && (main_.size == 0 || probation_.size * 4 > probation_.size + main_.size);
+  page* victim = (from_probation ? probation_ : main_).oldest;
+  if (!victim) return false;
   const auto key = victim->key;
-  drop(pages_.find(key));
+  drop(victim);
   ++counters_.evictions;
   if (from_probation) {
     try {

@@ -13,13 +13,17 @@
 // main, and the policy needs no tuning beyond the probation share (a quarter, as the paper
 // suggests). Pages a checkpoint cleans go to main: they were just written, so they are hot.
 //
+// The queues are intrusive (links in the pages) and the index is open-addressed (u64_map):
+// a hit, an insert and an eviction allocate nothing but, at most, the page itself.
+//
 // Not thread-safe: one cache per instance, used on its strand.
+
+#include "storage/u64_map.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
+#include <deque>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 namespace jetstrand::storage {
@@ -38,7 +42,8 @@ class page_cache {
     bool dirty = false;
     int pins = 0;
     enum class queue : unsigned char { none, probation, main } where = queue::none;
-    std::list<page*>::iterator pos;
+    page* newer = nullptr;  // the neighbours in its queue
+    page* older = nullptr;
     unsigned char* data() noexcept { return bytes.get(); }
   };
 
@@ -96,23 +101,38 @@ class page_cache {
   static std::uint64_t key_of(std::uint32_t space, std::uint32_t page_no) noexcept {
     return std::uint64_t{space} << 32 | page_no;
   }
+  // A queue through the pages' own links: front the newest, back the oldest.
+  struct page_queue {
+    page* newest = nullptr;
+    page* oldest = nullptr;
+    std::size_t size = 0;
+    void push_front(page& p) noexcept;
+    void remove(page& p) noexcept;
+  };
+  page_queue& queue_of(page::queue q) noexcept { return q == page::queue::main ? main_ : probation_; }
   void unlink(page& p) noexcept;
   void link(page& p, page::queue q) noexcept;
   void settle(page& p) noexcept;  // back into a queue if it became evictable
   bool evict_one() noexcept;
   void remember_evicted(std::uint64_t key);
-  void drop(std::unordered_map<std::uint64_t, std::unique_ptr<page>>::iterator it) noexcept;
+  bool forget_ghost(std::uint64_t key) noexcept;  // true if it was one
+  void drop(page* p) noexcept;       // out of the queues, the charge and the index; deleted
+  void discard(page& p) noexcept;    // out of the queues and the charge (its bytes to spares)
 
   std::size_t budget_;
   std::size_t charged_ = 0, peak_ = 0, dirty_bytes_ = 0;
   std::size_t last_page_size_ = 8192;  // sizes the ghost list in pages
-  std::unordered_map<std::uint64_t, std::unique_ptr<page>> pages_;
+  u64_map<page*> pages_;  // owns them (deleted in drop and the destructor)
   // Bytes of dropped pages kept for buffer(), all of spare_size_ bytes.
   std::vector<std::unique_ptr<unsigned char[]>> spares_;
   std::size_t spare_size_ = 0;
-  std::list<page*> probation_, main_;  // front: newest
-  std::list<std::uint64_t> ghosts_;     // front: newest
-  std::unordered_map<std::uint64_t, std::list<std::uint64_t>::iterator> ghost_index_;
+  page_queue probation_, main_;
+  // Recently evicted keys, oldest first, each with the number it was remembered under; the
+  // index holds the live ones (a ghost read again leaves the index, its entry here goes
+  // stale and leaves when it reaches the front).
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> ghosts_;
+  u64_map<std::uint64_t> ghost_index_;
+  std::uint64_t ghost_seq_ = 0;
   counters counters_;
 };
 
