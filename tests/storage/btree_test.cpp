@@ -193,4 +193,45 @@ BOOST_AUTO_TEST_CASE(a_missing_page_is_named_not_read) {
   BOOST_TEST((t.find("k0", got, missing) == btree::outcome::found));
 }
 
+BOOST_AUTO_TEST_CASE(a_lookup_goes_on_from_the_page_it_missed_without_the_pages_above) {
+  memory_pages m(4096);
+  btree t(m, m.root);
+  const auto value_of = [](int i) { return "value-" + std::to_string(i * 7); };
+  for (int i = 0; i < 30000; ++i) t.put("k" + std::to_string(i), inline_value(value_of(i)));
+  // Three levels: the root, a branch below it, a leaf below that.
+  const unsigned char* root = m.resident(m.root);
+  BOOST_TEST_REQUIRE((node_type(root) == page_type::branch));
+  const auto branch = branch_child(root, 1);
+  BOOST_TEST_REQUIRE((node_type(m.resident(branch)) == page_type::branch));
+  const auto leaf = branch_child(m.resident(branch), 0);
+  BOOST_TEST_REQUIRE((node_type(m.resident(leaf)) == page_type::leaf));
+  const std::string key(entry_key(m.resident(leaf), 0));
+
+  // The branch is missing: find() names it. Once it is back, the lookup goes on from it,
+  // even with the root gone meanwhile (find() from the root would report the root).
+  const auto saved_branch = m.pages.at(branch);
+  const auto saved_leaf = m.pages.at(leaf);
+  const auto saved_root = m.pages.at(m.root);
+  m.pages.erase(branch);
+  m.pages.erase(leaf);
+  btree::value got;
+  std::uint32_t missing = 0;
+  BOOST_TEST_REQUIRE((t.find(key, got, missing) == btree::outcome::missing));
+  BOOST_TEST_REQUIRE(missing == branch);
+  m.pages.emplace(branch, saved_branch);
+  m.pages.erase(m.root);
+  BOOST_TEST_REQUIRE((t.find_from(missing, key, got, missing) == btree::outcome::missing));
+  BOOST_TEST(missing == leaf);  // the next page down, not the root
+  m.pages.emplace(leaf, saved_leaf);
+  BOOST_TEST_REQUIRE((t.find_from(missing, key, got, missing) == btree::outcome::found));
+  BOOST_TEST(!got.is_long);
+  BOOST_TEST(got.bytes == value_of(std::stoi(key.substr(1))));
+  // A key not in the tree: absent, as find() says.
+  BOOST_TEST((t.find_from(leaf, key + "x", got, missing) == btree::outcome::absent));
+  BOOST_TEST((t.find(key, got, missing) == btree::outcome::missing));
+  BOOST_TEST(missing == m.root);
+  m.pages.emplace(m.root, saved_root);
+  BOOST_TEST((t.find(key, got, missing) == btree::outcome::found));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -37,9 +37,8 @@ void set_branch_child(unsigned char* page, std::size_t i, std::uint32_t child) n
   store_le<std::uint32_t>(page + off + 2, child);
 }
 
-const unsigned char* btree::leaf_for(std::string_view key, std::optional<std::string_view>* fence,
-                                     std::uint32_t& missing) {
-  std::uint32_t p = root_;
+const unsigned char* btree::leaf_below(std::uint32_t p, std::string_view key,
+                                       std::optional<std::string_view>* fence, std::uint32_t& missing) {
   for (;;) {
     const unsigned char* b = at(p);
     if (!b) {
@@ -64,7 +63,11 @@ void btree::read_value(const leaf_entry& e, value& out) {
 }
 
 btree::outcome btree::find(std::string_view key, value& out, std::uint32_t& page) {
-  const unsigned char* b = leaf_for(key, nullptr, page);
+  return find_from(root_, key, out, page);
+}
+
+btree::outcome btree::find_from(std::uint32_t start, std::string_view key, value& out, std::uint32_t& page) {
+  const unsigned char* b = leaf_below(start, key, nullptr, page);
   if (!b) return outcome::missing;
   const auto i = lower_bound(b, key);
   if (i == entry_count(b) || entry_key(b, i) != key) return outcome::absent;

@@ -60,6 +60,10 @@ class btree {
   };
   // found (value set), absent, or missing (page set: read it and call again).
   outcome find(std::string_view key, value& out, std::uint32_t& page);
+  // The same, the descent starting at `page`, the page a find() of `key` just reported
+  // missing and that has been read since, with no change to the tree in between (the same
+  // strand turn): the pages above it are not looked through again.
+  outcome find_from(std::uint32_t page, std::string_view key, value& out, std::uint32_t& missing);
 
   // What a scan found, in key order, in the shape the caller returns it: a long value's
   // entry holds an empty value, and its reference is in `long_values` (by the entry's
@@ -97,7 +101,11 @@ class btree {
   // The leaf that holds `key`, or nullptr with the first page not resident in `missing`.
   // `fence`, if given, gets the first key of the following leaf (when there is one).
   const unsigned char* leaf_for(std::string_view key, std::optional<std::string_view>* fence,
-                                std::uint32_t& missing);
+                                std::uint32_t& missing) {
+    return leaf_below(root_, key, fence, missing);
+  }
+  const unsigned char* leaf_below(std::uint32_t page, std::string_view key,
+                                  std::optional<std::string_view>* fence, std::uint32_t& missing);
   static void read_value(const leaf_entry& e, value& out);
   unsigned char* descend_writable(std::string_view key, std::vector<step>& path, std::uint32_t& leaf);
   void insert_into_parents(std::vector<step>& path, std::string separator, std::uint32_t right);

@@ -376,7 +376,8 @@ btree::outcome instance_storage::find_reading_cached(database_file& d, std::stri
   for (int cached = 0; found == btree::outcome::missing && cached < database_file::cached_reads_per_turn &&
                        d.fetch_cached(missing);
        ++cached) {
-    found = d.tree().find(key, v, missing);
+    // Read in this turn: the descent goes on from it, not again from the root.
+    found = d.tree().find_from(missing, key, v, missing);
   }
   return found;
 }
