@@ -4,6 +4,7 @@
 #include "bench_report.hpp"
 #include "file_read_bench.hpp"
 #include "foreground_bench.hpp"
+#include "page_cache_bench.hpp"
 #include "peers_bench.hpp"
 #include "storage_bench.hpp"
 #include "storage_compare.hpp"
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
            peers},
           {"file-read", "async file layer read throughput per backend vs a pread loop", file_read},
           {"storage", "jetstrand, RocksDB and SQLite: fills, gets hot and cold, scans, same cache", storage},
+          {"page-cache", "the page cache alone: ns per hit, and per miss with its insert and eviction", page_cache_costs},
           {"commit", "durable commits per second and latency, 1 and 8 concurrent writers", commit},
           {"recovery", "time to recover an instance whose log holds 100 MiB past its checkpoint", recovery},
           {"table", "markdown tables of a file of result lines (what bench/run writes)", render_table},
