@@ -14,7 +14,8 @@
 // suggests). Pages a checkpoint cleans go to main: they were just written, so they are hot.
 //
 // The queues are intrusive (links in the pages) and the index is open-addressed (u64_map):
-// a hit, an insert and an eviction allocate nothing but, at most, the page itself.
+// a hit allocates nothing, and an insert only its page record (the index and the ghost
+// queue grow now and then, not per page).
 //
 // Not thread-safe: one cache per instance, used on its strand.
 

@@ -19,7 +19,6 @@ template <typename T>
 class u64_map {
  public:
   std::size_t size() const noexcept { return size_; }
-  bool empty() const noexcept { return size_ == 0; }
 
   T* find(std::uint64_t key) noexcept {
     if (size_ == 0) return nullptr;
@@ -74,11 +73,6 @@ class u64_map {
     for (auto& s : slots_) {
       if (s.used) f(s.key, s.value);
     }
-  }
-
-  void clear() noexcept {
-    slots_.clear();
-    size_ = 0;
   }
 
  private:
