@@ -158,13 +158,15 @@ void instance::commit_on_strand(transaction t, done_fn done) {
 }
 
 std::optional<boost::system::error_code> instance::get_now_on_strand(const std::string& db, const std::string& key,
-                                                                    std::string& value) {
-  return storage_->get_now(db, key, value);
+                                                                    std::string& value,
+                                                                    std::optional<std::uint32_t>& wait_for) {
+  return storage_->get_now(db, key, value, wait_for);
 }
 
 void instance::get_on_strand(const std::string& db, const std::string& key,
-                             std::function<void(boost::system::error_code, std::string)> done) {
-  storage_->get(db, key, std::move(done));
+                             std::function<void(boost::system::error_code, std::string)> done,
+                             std::optional<std::uint32_t> wait_for) {
+  storage_->get(db, key, std::move(done), wait_for);
 }
 
 void instance::scan_on_strand(const std::string& db, const std::string& from,

@@ -64,8 +64,9 @@ void instance::get_impl(std::string db, std::string key, impl::handler<std::stri
   on_running<std::string>(std::move(h), [db = std::move(db), key = std::move(key)](instance& self, auto done) {
     // Most gets are answered at once: no copyable completion to make for them.
     std::string value;
-    if (const auto ec = self.get_now_on_strand(db, key, value)) return done(*ec, std::move(value));
-    self.get_on_strand(db, key, detail::make_copyable(std::move(done)));
+    std::optional<std::uint32_t> wait_for;
+    if (const auto ec = self.get_now_on_strand(db, key, value, wait_for)) return done(*ec, std::move(value));
+    self.get_on_strand(db, key, detail::make_copyable(std::move(done)), wait_for);
   });
 }
 

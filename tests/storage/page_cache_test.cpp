@@ -229,6 +229,46 @@ BOTH_BACKENDS(model_test_with_a_tiny_cache) {
   BOOST_TEST(!storage::database_file::verify(f.dir.path() / "data" / "m" / "databases" / "d.jdb"));
 }
 
+// A get that waits for the disk reads the page its lookup stopped at: it does not look the
+// key up again, nor try the OS page cache a second time, before the read. So each page a
+// lookup misses is counted once and read once.
+BOOST_AUTO_TEST_CASE(a_get_that_waits_for_the_disk_misses_each_page_once) {
+  auto o = tiny(io::backend_kind::automatic);
+  o.storage.checkpoint_interval = std::chrono::hours(1);  // no page moves but the gets'
+  test::engine_fixture f(o, 2);
+  auto inst = f.create("w");
+  BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("d", test::wait).get()));
+  constexpr int keys = 3000;  // 200-byte values: some 190 leaves against 62 cached pages
+  {
+    std::vector<std::future<std::tuple<error_code>>> pending;
+    for (int k = 0; k < keys; ++k) {
+      const auto key = "key" + std::to_string(k);
+      pending.push_back(inst->async_put("d", key, value_for(key, 200, 1), test::wait));
+    }
+    for (auto& p : pending) BOOST_TEST_REQUIRE(!std::get<0>(p.get()));
+  }
+  BOOST_TEST_REQUIRE(!std::get<0>(inst->async_checkpoint(test::wait).get()));
+  if (!test::drop_os_cache(f.dir.path() / "data" / "w" / "databases" / "d.jdb")) {
+    BOOST_TEST_MESSAGE("the data directory is in memory (tmpfs): no read can wait for the disk here");
+    return;
+  }
+  std::mt19937 rng(5);
+  std::uint64_t waited = 0;
+  for (int i = 0; i < 40; ++i) {
+    const auto key = "key" + std::to_string(rng() % keys);
+    const auto before = stats_of(*inst);
+    auto [ec, v] = inst->async_get("d", key, test::wait).get();
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    BOOST_TEST_REQUIRE((v == value_for(key, 200, 1)));
+    const auto after = stats_of(*inst);
+    const auto reads = (after.cache_reads_waited - before.cache_reads_waited) +
+                       (after.cache_reads_os_cached - before.cache_reads_os_cached);
+    BOOST_TEST(after.cache_misses - before.cache_misses == reads, key);
+    waited += after.cache_reads_waited - before.cache_reads_waited;
+  }
+  BOOST_TEST(waited > 0u);  // some gets did wait for the disk
+}
+
 BOOST_AUTO_TEST_CASE(writing_eight_times_the_budget_stays_within_it) {
   test::engine_fixture f(tiny(io::backend_kind::automatic));
   auto inst = f.create("mem");

@@ -17,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -254,10 +255,12 @@ class instance : public std::enable_shared_from_this<instance> {
   boost::system::error_code attach_database_on_strand(const std::string& name);
   void detach_database_on_strand(const std::string& name, done_fn done);
   void commit_on_strand(transaction t, done_fn done);
+  // wait_for: the page a get that could not answer now waits for, passed on to get_on_strand.
   std::optional<boost::system::error_code> get_now_on_strand(const std::string& db, const std::string& key,
-                                                            std::string& value);
+                                                            std::string& value, std::optional<std::uint32_t>& wait_for);
   void get_on_strand(const std::string& db, const std::string& key,
-                     std::function<void(boost::system::error_code, std::string)> done);
+                     std::function<void(boost::system::error_code, std::string)> done,
+                     std::optional<std::uint32_t> wait_for);
   void scan_on_strand(const std::string& db, const std::string& from, const std::string& to,
                       std::size_t limit, bool keys_only,
                       std::function<void(boost::system::error_code, entries)> done);

@@ -138,7 +138,9 @@ void database_file::unpin_page(std::uint32_t page_no) noexcept {
 // --- Reads ---
 
 void database_file::fetch(std::uint32_t page_no, done_handler done) {
-  if (cache_.find(space_, page_no)) return done({});
+  // Not find(): the lookup that sent the caller here counted the miss, and it promotes the
+  // page itself when it looks again.
+  if (cache_.peek(space_, page_no)) return done({});
   auto [it, first] = reading_.try_emplace(page_no);
   it->second.push_back(std::move(done));
   if (!first) return;  // that read is in flight: this caller shares it

@@ -386,20 +386,18 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   instance_storage* self;
   std::string db, key;
   value_handler done;
+  std::optional<std::uint32_t> wait_for;  // get_now's missing page: fetched before the first lookup
 
   void run() {
     auto* d = self->find(db);
     if (!d) return finish(jet_errc::database_not_found, {});
     btree::value v;
+    if (wait_for) return wait(*d, *std::exchange(wait_for, std::nullopt));
     std::uint32_t missing = 0;
     const auto found = find_reading_cached(*d, key, v, missing);
     switch (found) {
       case btree::outcome::absent: return finish(jet_errc::record_not_found, {});
-      case btree::outcome::missing:
-        return d->fetch(missing, [op = shared_from_this()](error_code ec) {
-          if (ec) return op->finish(ec, {});
-          op->run();
-        });
+      case btree::outcome::missing: return wait(*d, missing);
       case btree::outcome::found:
         if (!v.is_long) return finish({}, std::move(v.bytes));
         return d->read_long(v.ref, [op = shared_from_this()](error_code ec, std::string value) {
@@ -408,6 +406,13 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
         });
     }
   }
+  // Reads the page from the disk, then looks the key up again (the tree may have changed).
+  void wait(database_file& d, std::uint32_t page) {
+    d.fetch(page, [op = shared_from_this()](error_code ec) {
+      if (ec) return op->finish(ec, {});
+      op->run();
+    });
+  }
   void finish(error_code ec, std::string value) {
     auto d = std::move(done);
     d(ec, std::move(value));
@@ -415,7 +420,8 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   }
 };
 
-std::optional<error_code> instance_storage::get_now(std::string_view db, std::string_view key, std::string& value) {
+std::optional<error_code> instance_storage::get_now(std::string_view db, std::string_view key, std::string& value,
+                                                    std::optional<std::uint32_t>& wait_for) {
   auto* d = find(db);
   if (!d) return jet_errc::database_not_found;
   if (key.empty() || key.size() > max_key_size) return jet_errc::invalid_parameter;
@@ -428,12 +434,15 @@ std::optional<error_code> instance_storage::get_now(std::string_view db, std::st
       if (v.is_long) return std::nullopt;
       value = std::move(v.bytes);
       return error_code{};
-    case btree::outcome::missing: return std::nullopt;
+    case btree::outcome::missing:
+      wait_for = missing;
+      return std::nullopt;
   }
   return std::nullopt;
 }
 
-void instance_storage::get(std::string_view db, std::string_view key, value_handler done) {
+void instance_storage::get(std::string_view db, std::string_view key, value_handler done,
+                           std::optional<std::uint32_t> wait_for) {
   if (!find(db)) return done(jet_errc::database_not_found, {});
   if (key.empty() || key.size() > max_key_size) return done(jet_errc::invalid_parameter, {});
   refresh_budget();
@@ -443,6 +452,7 @@ void instance_storage::get(std::string_view db, std::string_view key, value_hand
   op->db = std::string(db);
   op->key = std::string(key);
   op->done = std::move(done);
+  op->wait_for = wait_for;
   op->run();
 }
 

@@ -65,10 +65,14 @@ class instance_storage {
   void commit(transaction t, bool durable, done_handler done);
   // What a get answers without waiting, if it can: an error (-1203, -1003, -1601) or an
   // inline value whose pages are resident or in the OS page cache (read in this turn, as
-  // get() reads them). nullopt: call get(), which waits for the disk or reads a long value.
+  // get() reads them). nullopt: call get(), which waits for the disk or reads a long value;
+  // wait_for then names the page the lookup stopped at, if it did (pass it on to get(), in
+  // the same strand turn, so that get() does not look it up and try the OS cache again).
   // Most gets end here, so their callers need not make a completion object.
-  std::optional<boost::system::error_code> get_now(std::string_view db, std::string_view key, std::string& value);
-  void get(std::string_view db, std::string_view key, value_handler done);
+  std::optional<boost::system::error_code> get_now(std::string_view db, std::string_view key, std::string& value,
+                                                   std::optional<std::uint32_t>& wait_for);
+  void get(std::string_view db, std::string_view key, value_handler done,
+           std::optional<std::uint32_t> wait_for = std::nullopt);
   // Entries with from <= key < to (to empty: no bound), at most `limit`; values empty when
   // keys_only.
   void scan(std::string_view db, std::string from, std::string to, std::size_t limit,
