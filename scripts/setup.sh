@@ -63,8 +63,8 @@ build_type=RelWithDebInfo
 sanitizer_options=()
 if [ -n "$sanitize" ]; then
   build_type=Debug
-  # A sanitizer build is for the tests: line tables (-g1) are all its reports need, and full
-  # debug info for Boost's templates would triple its size on disk (CI has run out of space).
+  # A sanitizer build is for the tests: line tables (-g1) are all its reports need, and they
+  # keep it smaller on disk than full -g (a CI machine ran out of space linking with -g).
   # The benchmarks are not tests, so they are left out of it.
   sanitizer_options=(-DCMAKE_CXX_FLAGS_DEBUG=-g1 -DJETSTRAND_BUILD_BENCH=OFF)
 fi

@@ -391,8 +391,8 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   void run() {
     auto* d = self->find(db);
     if (!d) return finish(jet_errc::database_not_found, {});
-    btree::value v;
     if (wait_for) return wait(*d, *std::exchange(wait_for, std::nullopt));
+    btree::value v;
     std::uint32_t missing = 0;
     const auto found = find_reading_cached(*d, key, v, missing);
     switch (found) {
