@@ -373,8 +373,8 @@ BOOST_AUTO_TEST_CASE(a_cached_read_copies_only_what_the_os_page_cache_holds) {
   // Written back and dropped from the OS page cache: the read would wait for the disk, so
   // the call declines it, having at most started the kernel's readahead. On a fast disk
   // that readahead can land before the call looks again (seen once, in a ThreadSanitizer
-  // run); then the pages are cached and the call copies them. Either
-  // way it never hands back bytes other than the file's.
+  // run); then the pages are cached and the call copies them. Either way it never hands
+  // back bytes other than the file's.
   // The drop skips a page whose lock someone holds at that moment (reclaim, under the load
   // of tests running beside this one), so it is checked with mincore and tried again.
   bool dropped = false;
