@@ -153,7 +153,8 @@ class backup_run {
   // The whole sequence; throws http_failure or std::runtime_error.
   void run() {
     // Cut off while waiting for the answer, the begin may have happened on the server: the
-    // abort path then ends it. Only an answer that says it failed means there is none.
+    // abort path then ends it. Only an answer that says it failed, or a connection that
+    // never opened, means there is none.
     began_ = true;
     boost::json::value status;
     try {
@@ -161,7 +162,7 @@ class backup_run {
                             boost::json::serialize(boost::json::object{{"incremental", config_.incremental},
                                                                        {"max_rate", config_.max_rate}}));
     } catch (const http_failure& e) {
-      if (e.status != 0) began_ = false;
+      if (e.status != 0 || e.unsent) began_ = false;
       throw;
     }
     // Only now, with the backup open on the server, does the set appear at the target.

@@ -88,7 +88,7 @@ void http_client::connect() {
   boost::asio::ip::tcp::resolver resolver(io_);
   boost::system::error_code ec;
   auto results = resolver.resolve(host_, port_, ec);
-  if (ec) throw http_failure(0, 0, "cannot connect to " + base_ + ": " + ec.message());
+  if (ec) throw http_failure(0, 0, "cannot connect to " + base_ + ": " + ec.message(), true);
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   for (const auto& entry : results) {
     socket_.close(ec);
@@ -121,7 +121,7 @@ void http_client::connect() {
     disconnect();
     std::string what = "cannot connect to " + base_ + ": " + describe(ec);
     if (ec == boost::asio::error::connection_refused) what += " (is `jetstrand serve` running there?)";
-    throw http_failure(0, 0, what);
+    throw http_failure(0, 0, what, true);
   }
   socket_.non_blocking(false, ec);
   if (interrupted_) interrupt();
@@ -157,7 +157,7 @@ void http_client::handshake() {
     what = "TLS handshake failed: " + ec.message() + " (does the server serve https there?)";
   }
   disconnect();
-  throw http_failure(0, 0, "cannot connect to " + base_ + ": " + what);
+  throw http_failure(0, 0, "cannot connect to " + base_ + ": " + what, true);
 }
 
 void http_client::disconnect() noexcept {

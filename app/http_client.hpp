@@ -30,10 +30,11 @@ namespace jetstrand::cli {
 
 // A failed call: what the server said (its JSON error) or what went wrong on the way.
 struct http_failure : std::runtime_error {
-  http_failure(unsigned status, int jet_code, const std::string& what)
-      : std::runtime_error(what), status(status), jet_code(jet_code) {}
+  http_failure(unsigned status, int jet_code, const std::string& what, bool unsent = false)
+      : std::runtime_error(what), status(status), jet_code(jet_code), unsent(unsent) {}
   unsigned status;  // 0: no answer (connection failed or cut)
   int jet_code;     // 0 when the server gave none
+  bool unsent;      // the connection (or its TLS handshake) failed: the request never left
 };
 
 class http_client {

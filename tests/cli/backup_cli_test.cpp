@@ -98,6 +98,8 @@ BOOST_AUTO_TEST_CASE(a_refused_backup_creates_nothing_and_says_why) {
     a.close();
     BOOST_TEST(run({"backup", "--url", "http://127.0.0.1:" + std::to_string(port), "--out", set}, &out, &err) == 1);
     BOOST_TEST(err.find("jetstrand serve") != std::string::npos, err);
+    // The begin never left, so there is no backup to end on the server and no second error.
+    BOOST_TEST(err.find("ending the backup") == std::string::npos, err);
     BOOST_TEST(!fs::exists(set));
   }
   server s(dir / "data");
