@@ -82,7 +82,7 @@ int list_command(std::span<char*> argv) {
     return 0;
   }
   if (sets.empty()) {
-    std::cout << "no backup sets in " << location << "\n";
+    std::cout << "no backup sets in " << location << set_locations::absence_note(location) << "\n";
     return 0;
   }
   std::printf("%-26s %-16s %-12s %-20s %10s  %-17s %s\n", "NAME", "INSTANCE", "KIND", "TIME (UTC)", "SIZE", "LOGS",
@@ -107,7 +107,7 @@ int prune_command(std::span<char*> argv) {
   auto doomed = prune_plan(sets, keep);
   if (doomed.empty()) {
     std::cout << "nothing to delete: every instance has " << keep << " full chain" << (keep == 1 ? "" : "s")
-              << " or fewer in " << location << "\n";
+              << " or fewer in " << location << set_locations::absence_note(location) << "\n";
     return 0;
   }
   std::uint64_t freed = 0;

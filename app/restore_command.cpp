@@ -93,7 +93,7 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 bool chain_from_repository(set_locations& places, const std::string& location, restore_options& o) {
   const auto sets = places.list(location);
   if (sets.empty()) {
-    std::cerr << "jetstrand restore: " << location << " holds no backup sets\n";
+    std::cerr << "jetstrand restore: " << location << " holds no backup sets" << set_locations::absence_note(location) << "\n";
     return false;
   }
   std::vector<std::string> instances;

@@ -61,6 +61,12 @@ std::vector<backup::set_summary> set_locations::list(const std::string& location
   return sets;
 }
 
+std::string set_locations::absence_note(const std::string& location) {
+  std::error_code ec;
+  if (s3::is_s3(location) || fs::exists(location, ec)) return "";
+  return " (it does not exist)";
+}
+
 std::string set_locations::child(const std::string& location, const std::string& name) {
   if (s3::is_s3(location)) return parse_or_throw(location).child(name).text();
   return (fs::path(location) / name).string();

@@ -25,6 +25,9 @@ class set_locations {
   std::filesystem::path local(const std::string& set);
   // Every set in a repository, oldest first (throws std::runtime_error on failure).
   std::vector<backup::set_summary> list(const std::string& location);
+  // " (it does not exist)" for a folder location that is not there, else "": what an empty
+  // listing adds so that a mistyped path reads as one (an S3 prefix always exists).
+  static std::string absence_note(const std::string& location);
   // The set `name` of a repository, as a set location ("LOCATION/name").
   static std::string child(const std::string& location, const std::string& name);
   void remove(const std::string& location, const std::string& name);

@@ -116,9 +116,17 @@ BOOST_AUTO_TEST_CASE(repository_commands_explain_bad_input) {
   temp_dir dir;
   std::string out, err;
   BOOST_TEST(run_jetstrand({"restore", "--repo", (dir / "empty").string(), "--data", (dir / "r").string()}, &out, &err) == 1);
-  BOOST_TEST(err.find("holds no backup sets") != std::string::npos, err);
+  BOOST_TEST(err.find("holds no backup sets (it does not exist)") != std::string::npos, err);
+  // A repository that is not there yet lists as empty (backup --repo makes it), and says so,
+  // so that a mistyped path reads as one; an empty folder is just empty.
   BOOST_TEST(run_jetstrand({"list", (dir / "nothing-here").string()}, &out, &err) == 0, err);
+  BOOST_TEST(out.find("no backup sets in " + (dir / "nothing-here").string() + " (it does not exist)") != std::string::npos, out);
+  BOOST_TEST(run_jetstrand({"prune", (dir / "nothing-here").string(), "--keep", "1"}, &out, &err) == 0, err);
+  BOOST_TEST(out.find("(it does not exist)") != std::string::npos, out);
+  fs::create_directory(dir / "empty-repo");
+  BOOST_TEST(run_jetstrand({"list", (dir / "empty-repo").string()}, &out, &err) == 0, err);
   BOOST_TEST(out.find("no backup sets") != std::string::npos, out);
+  BOOST_TEST(out.find("does not exist") == std::string::npos, out);
   std::ofstream(dir / "a-file") << "x";
   BOOST_TEST(run_jetstrand({"list", (dir / "a-file").string()}, &out, &err) == 1);
   BOOST_TEST(err.find("not a folder") != std::string::npos, err);
