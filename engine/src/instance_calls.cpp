@@ -1,6 +1,7 @@
-// The non-template bodies of instance's public async calls (instance.hpp): each one posts
-// its work onto the strand with the caller's erased handler. Compiled once here, so the
-// header needs neither the strand machinery nor the file layer.
+// The non-template bodies of instance's public async calls (instance.hpp): each one queues
+// its work on the strand with the caller's erased handler, as a continuation of the caller
+// (strand_entry in detail/async_on_strand.hpp). Compiled once here, so the header needs
+// neither the strand machinery nor the file layer.
 #include "jetstrand/instance.hpp"
 
 #include "detail/async_on_strand.hpp"
@@ -9,7 +10,7 @@ namespace jetstrand {
 
 template <typename... Results, typename Work>
 void instance::on_strand(impl::handler<Results...> h, Work work) {
-  detail::async_on_strand<Results...>(strand_, std::move(h),
+  detail::async_on_strand<Results...>(detail::strand_entry::continuation, strand_, std::move(h),
                                       [self = shared_from_this(), work = std::move(work)](auto done) mutable {
                                         work(*self, std::move(done));
                                       });

@@ -6,6 +6,11 @@
 // calls post onto the strand; handlers without an associated executor run on the strand.
 // Each async call honours its handler's bound cancellation slot while it waits for the
 // strand (operation_aborted, nothing done); once started it runs to the end.
+//
+// Scheduling: a call made from one of the io_context's threads, while the strand is idle,
+// runs on that same thread once the caller's handler returns, rather than waking another
+// thread for it (Asio's relationship.continuation). A coroutine awaiting the call loses
+// nothing, and a cached get skips a thread wake-up that costs more than the get itself.
 
 #include "jetstrand/async_call.hpp"
 #include "jetstrand/error.hpp"

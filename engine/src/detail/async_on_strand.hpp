@@ -8,25 +8,40 @@
 // the handler's slot before `work` starts completes with operation_aborted and `work` never
 // runs; once started, the call is not interruptible this way (it is short, or it has its own
 // cancellation).
+//
+// `entry` says how the work reaches the strand when the caller runs on one of the
+// io_context's threads and the strand is idle (from any other thread both wake one):
+// - fork (asio::post's default): Asio may wake another thread to run the strand's turn at
+//   once, beside the caller. For long work whose callers fan out (backup reads).
+// - continuation: the turn is queued on the caller's own thread and runs when the caller's
+//   handler returns. For short calls (gets, scans, commits): waking a thread blocked in
+//   epoll costs an epoll_ctl and a context switch, several µs on a VM, more than the call,
+//   and a coroutine that awaits the call has nothing to do meanwhile. A thread that finds a
+//   second handler queued still wakes another, so busy work still spreads.
 
 #include "detail/pending_completion.hpp"
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/blocking.hpp>
+#include <boost/asio/execution/relationship.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/require.hpp>
 
 #include <memory>
 #include <utility>
 
 namespace jetstrand::detail {
 
+enum class strand_entry { fork, continuation };
+
 template <typename... Results, typename Strand, typename Token, typename Work>
-auto async_on_strand(const Strand& strand, Token&& token, Work&& work) {
+auto async_on_strand(strand_entry entry, const Strand& strand, Token&& token, Work&& work) {
   return boost::asio::async_initiate<Token, void(boost::system::error_code, Results...)>(
-      [](auto handler, const Strand& strand, std::decay_t<Work> work) {
+      [entry](auto handler, const Strand& strand, std::decay_t<Work> work) {
         using pending_t = pending_completion<decltype(handler), Strand>;
         pending_t pending(std::move(handler), strand);
-        boost::asio::post(strand, [pending = std::move(pending),
-                                   work = std::move(work)]() mutable {
+        auto run = [pending = std::move(pending), work = std::move(work)]() mutable {
           if (pending.cancelled()) {
             std::move(pending).complete(boost::asio::error::operation_aborted, Results{}...);
             return;
@@ -35,9 +50,23 @@ auto async_on_strand(const Strand& strand, Token&& token, Work&& work) {
                                               Results... results) mutable {
             std::move(pending).complete(ec, std::move(results)...);
           });
-        });
+        };
+        if (entry == strand_entry::continuation) {
+          namespace execution = boost::asio::execution;
+          boost::asio::prefer(boost::asio::require(strand, execution::blocking.never),
+                              execution::relationship.continuation)
+              .execute(std::move(run));
+        } else {
+          boost::asio::post(strand, std::move(run));
+        }
       },
       token, strand, std::forward<Work>(work));
+}
+
+template <typename... Results, typename Strand, typename Token, typename Work>
+auto async_on_strand(const Strand& strand, Token&& token, Work&& work) {
+  return async_on_strand<Results...>(strand_entry::fork, strand, std::forward<Token>(token),
+                                     std::forward<Work>(work));
 }
 
 // A move-only completion (such as async_on_strand's `done`) made copyable, for internals
