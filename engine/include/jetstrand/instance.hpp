@@ -11,6 +11,9 @@
 // runs on that same thread once the caller's handler returns, rather than waking another
 // thread for it (Asio's relationship.continuation). A coroutine awaiting the call loses
 // nothing, and a cached get skips a thread wake-up that costs more than the get itself.
+// So never block an io_context thread waiting for a call's result (a future's get() in a
+// handler): the call would wait for that very handler to return. Await it, or wait from a
+// thread that does not run the io_context.
 
 #include "jetstrand/async_call.hpp"
 #include "jetstrand/error.hpp"
