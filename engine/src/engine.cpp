@@ -37,8 +37,9 @@ engine_options checked(engine_options o) {
 
 // An instance's strand, on the host's executor preferring relationship.continuation: when
 // the strand re-posts itself on one of the io_context's threads after a turn with more work
-// queued, its next turn is queued on that same thread instead of waking another (why: strand_entry in detail/async_on_strand.hpp). The order of
-// work is unchanged. Measured in the README's Storage section.
+// queued, its next turn is queued on that same thread instead of waking another (why:
+// strand_entry in detail/async_on_strand.hpp). The order of work is unchanged. Measured in
+// the README's Storage section.
 instance::executor_type instance_strand(const boost::asio::any_io_executor& executor) {
   return boost::asio::make_strand(boost::asio::any_io_executor(
       boost::asio::prefer(executor, boost::asio::execution::relationship.continuation)));

@@ -10,10 +10,9 @@ namespace jetstrand {
 
 template <typename... Results, typename Work>
 void instance::on_strand(impl::handler<Results...> h, Work work) {
-  detail::async_on_strand<Results...>(detail::strand_entry::continuation, strand_, std::move(h),
-                                      [self = shared_from_this(), work = std::move(work)](auto done) mutable {
-                                        work(*self, std::move(done));
-                                      });
+  detail::async_on_strand<Results...>(
+      detail::strand_entry::continuation, strand_, std::move(h),
+      [self = shared_from_this(), work = std::move(work)](auto done) mutable { work(*self, std::move(done)); });
 }
 
 template <typename... Results, typename Work>
