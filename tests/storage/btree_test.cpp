@@ -173,6 +173,58 @@ BOOST_AUTO_TEST_CASE(replacing_or_erasing_a_long_value_releases_it) {
   BOOST_TEST(m.longs_released == 2);
 }
 
+BOOST_AUTO_TEST_CASE(in_place_leaf_changes_keep_the_page_packed_and_sorted) {
+  const std::size_t ps = 4096;
+  std::vector<unsigned char> page(ps, 0);
+  write_leaf(page.data(), ps, {});
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(11);
+  // Keys added in a scattered order, in place, until the leaf has no room for the next.
+  for (;;) {
+    const std::string key = "key" + std::to_string(rng() % 100000);
+    if (model.count(key)) continue;
+    const std::string value(rng() % 40, static_cast<char>('a' + rng() % 26));
+    const auto pos = lower_bound(page.data(), key);
+    const auto before = page;
+    if (!insert_leaf_entry(page.data(), ps, pos, {key, value, false})) {
+      BOOST_TEST((page == before));  // refused: untouched
+      // Refused only when the entry does not fit in what the packed entries leave.
+      BOOST_TEST(leaf_bytes(leaf_entries(page.data())) + leaf_entry_bytes({key, value, false}) > page_payload(ps));
+      break;
+    }
+    model[key] = value;
+  }
+  BOOST_TEST_REQUIRE(model.size() > 50u);
+  // Same length: overwritten in place. Another length or kind: refused, the page untouched.
+  const std::string first = model.begin()->first;
+  const std::string same(model.begin()->second.size(), 'Z');
+  BOOST_TEST(replace_leaf_value(page.data(), 0, {first, same, false}));
+  model[first] = same;
+  const auto before = page;
+  BOOST_TEST(!replace_leaf_value(page.data(), 0, {first, same + "!", false}));
+  BOOST_TEST(!replace_leaf_value(page.data(), 0, {first, std::string(long_ref_size, 'L'), true}));
+  BOOST_TEST((page == before));
+
+  BOOST_TEST_REQUIRE(check_node_page(page.data(), ps, 2));
+  const auto entries = leaf_entries(page.data());
+  BOOST_TEST_REQUIRE(entries.size() == model.size());
+  std::size_t i = 0;
+  for (const auto& [k, v] : model) {
+    BOOST_TEST(entries[i].key == k);
+    BOOST_TEST(entries[i].value == v);
+    ++i;
+  }
+  // Packed: the entries and slots fill the page from both ends with no hole, so the free
+  // space is exactly what a rebuild would leave.
+  std::size_t lowest = ps;
+  for (std::size_t j = 0; j < entries.size(); ++j) {
+    lowest = std::min<std::size_t>(lowest, static_cast<std::size_t>(
+                                               reinterpret_cast<const unsigned char*>(entries[j].key.data()) -
+                                               page.data() - leaf_entry_header));
+  }
+  BOOST_TEST(ps - lowest + entries.size() * slot_size == leaf_bytes(entries));
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_page_is_named_not_read) {
   memory_pages m(4096);
   btree t(m, m.root);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace jetstrand::storage {
 namespace {
@@ -166,15 +167,27 @@ void btree::put(std::string_view key, const value& v) {
   std::vector<step> path;
   std::uint32_t leaf = 0;
   unsigned char* page = descend_writable(key, path, leaf);
-  const auto scratch = copy_of(page, ps);
-  auto entries = leaf_entries(scratch.data());
   unsigned char ref_bytes[long_ref_size];
   if (v.is_long) encode_long_ref(v.ref, ref_bytes);
   const leaf_entry e{key,
                      v.is_long ? std::string_view(reinterpret_cast<const char*>(ref_bytes), long_ref_size)
                                : std::string_view(v.bytes),
                      v.is_long};
-  const auto pos = lower_bound(scratch.data(), key);
+  const auto pos = lower_bound(page, key);
+  // Most puts change the leaf in place; only the rest rebuild it from a copy of its entries.
+  if (pos < entry_count(page) && entry_key(page, pos) == key) {
+    const auto old = leaf_at(page, pos);
+    const std::optional<long_ref> old_long =
+        old.is_long ? std::optional<long_ref>(decode_long_ref(old.value)) : std::nullopt;
+    if (replace_leaf_value(page, pos, e)) {
+      if (old_long) pages_.release_long(*old_long);
+      return;
+    }
+  } else if (insert_leaf_entry(page, ps, pos, e)) {
+    return;
+  }
+  const auto scratch = copy_of(page, ps);
+  auto entries = leaf_entries(scratch.data());
   if (pos < entries.size() && entries[pos].key == key) {
     if (entries[pos].is_long) pages_.release_long(decode_long_ref(entries[pos].value));
     entries[pos] = e;

@@ -39,9 +39,17 @@ unsigned char* database_file::writable(std::uint32_t& page_no) {
   auto* p = cache_.find(space_, page_no);
   if (page_no >= provisional_base) return p->data();  // dirty already
   const auto ps = page_size();
-  auto bytes = cache_.buffer(ps);
-  std::memcpy(bytes.get(), p->data(), ps);
   const auto old = page_no;
+  // The clean page leaves the cache (release() below), so its bytes become the dirty page's,
+  // unless a spill is writing from them: then they stay parked until it lands, and the
+  // dirty page starts as a copy. (The disk keeps the clean bytes either way.)
+  std::unique_ptr<unsigned char[]> bytes;
+  if (spill_writing_.contains(old)) {
+    bytes = cache_.buffer(ps);
+    std::memcpy(bytes.get(), p->data(), ps);
+  } else {
+    bytes = cache_.take(space_, old);
+  }
   page_no = next_provisional_++;
   ++dirty_;
   auto* copy = cache_.insert(space_, page_no, std::move(bytes), ps, true);

@@ -122,6 +122,33 @@ void write_leaf(unsigned char* page, std::size_t page_size, const std::vector<le
   store_le<std::uint16_t>(page + 18, static_cast<std::uint16_t>(entries.size()));
 }
 
+bool insert_leaf_entry(unsigned char* page, std::size_t page_size, std::size_t pos, const leaf_entry& e) noexcept {
+  const std::size_t n = entry_count(page);
+  std::size_t lowest = page_size;  // where the packed entries begin
+  for (std::size_t i = 0; i < n; ++i) lowest = std::min<std::size_t>(lowest, slot(page, i));
+  const std::size_t slots_end = page_header_size + n * slot_size;
+  const std::size_t bytes = leaf_entry_header + e.key.size() + e.value.size();
+  if (slots_end + slot_size + bytes > lowest) return false;
+  const std::size_t top = lowest - bytes;
+  unsigned char* p = page + top;
+  store_le<std::uint16_t>(p, static_cast<std::uint16_t>(e.key.size()));
+  store_le<std::uint32_t>(p + 2, e.is_long ? (long_value_flag | long_ref_size) : static_cast<std::uint32_t>(e.value.size()));
+  std::memcpy(p + leaf_entry_header, e.key.data(), e.key.size());
+  std::memcpy(p + leaf_entry_header + e.key.size(), e.value.data(), e.value.size());
+  unsigned char* at = page + page_header_size + pos * slot_size;
+  std::memmove(at + slot_size, at, (n - pos) * slot_size);
+  store_le<std::uint16_t>(at, static_cast<std::uint16_t>(top));
+  store_le<std::uint16_t>(page + 18, static_cast<std::uint16_t>(n + 1));
+  return true;
+}
+
+bool replace_leaf_value(unsigned char* page, std::size_t pos, const leaf_entry& e) noexcept {
+  const auto old = leaf_at(page, pos);
+  if (old.is_long != e.is_long || old.value.size() != e.value.size()) return false;
+  std::memcpy(page + slot(page, pos) + leaf_entry_header + old.key.size(), e.value.data(), e.value.size());
+  return true;
+}
+
 void write_branch(unsigned char* page, std::size_t page_size, const branch_contents& b) {
   std::memset(page, 0, page_size);
   std::size_t top = page_size;

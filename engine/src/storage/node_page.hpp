@@ -14,7 +14,8 @@
 //   leftmost child; child i + 1 holds the keys >= key i.
 //
 // Modifications rebuild the page from its entries (a page is at most 32 KiB: one memcpy),
-// so pages never fragment. Pages are checked once, when read from disk (check_node_page);
+// so pages never fragment; the two changes that cannot leave a hole (an entry added below
+// the lowest one, a value overwritten by one of its length) are made in place instead. Pages are checked once, when read from disk (check_node_page);
 // the accessors then trust them.
 
 #include "storage/page.hpp"
@@ -103,6 +104,17 @@ std::size_t branch_bytes(const branch_contents& b) noexcept;
 // seals it before it goes to disk. The entries must not point into `page` and must fit.
 void write_leaf(unsigned char* page, std::size_t page_size, const std::vector<leaf_entry>& entries);
 void write_branch(unsigned char* page, std::size_t page_size, const branch_contents& b);
+
+// Changes to a leaf that fit without rebuilding it (a put's common cases: a key added to a
+// leaf with room, a value replaced by one of the same length). Both keep the page packed
+// (no holes between entries: the new entry goes just below the lowest one), so free space
+// is what leaf_bytes() says and a later rebuild moves nothing it would not have. Each
+// returns false, the page untouched, when the change does not apply; the caller then
+// rebuilds the page with write_leaf (or splits it).
+// - insert_leaf_entry: `pos` is the key's lower bound and the key is not in the page.
+// - replace_leaf_value: entry `pos` holds e.key; same kind (inline or long) and length.
+bool insert_leaf_entry(unsigned char* page, std::size_t page_size, std::size_t pos, const leaf_entry& e) noexcept;
+bool replace_leaf_value(unsigned char* page, std::size_t pos, const leaf_entry& e) noexcept;
 
 // A page read from disk is a well-formed node: known type, slots and entries inside the
 // page, keys of 1..255 bytes in strictly ascending order, long values' runs inside
