@@ -8,6 +8,7 @@
 // disconnected in complete(), which runs on the handler's executor too. The flag is atomic
 // because the operation reads it from its own strand or thread.
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -28,26 +29,59 @@ class cancel_flag {
   static cancel_flag connect(Handler& handler) {
     cancel_flag f;
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected()) {
-      f.raised_ = std::make_shared<std::atomic<bool>>(false);
-      slot.template emplace<raiser>(f.raised_);
-    }
+    if (slot.is_connected()) f.raised_ = &slot.template emplace<raiser>().raised;
     return f;
   }
 
-  bool raised() const noexcept {
-    return raised_ && raised_->load(std::memory_order_acquire);
+  cancel_flag() = default;
+  // A moved-from flag reads false: the operation that took it may have cleared the slot.
+  cancel_flag(cancel_flag&& other) noexcept : raised_(std::exchange(other.raised_, nullptr)) {}
+  cancel_flag& operator=(cancel_flag&& other) noexcept {
+    raised_ = std::exchange(other.raised_, nullptr);
+    return *this;
   }
 
+  // Valid until the slot is cleared (complete() reads it first).
+  bool raised() const noexcept { return raised_ && raised_->load(std::memory_order_acquire); }
+
  private:
+  // The flag lives in the slot's own handler storage, which the slot's signal keeps until
+  // the slot is cleared or reused: Asio requires the signal to outlive the operation, and the
+  // operation clears the slot as it completes. (A shared flag cost an allocation per call.)
   struct raiser {
-    std::shared_ptr<std::atomic<bool>> raised;
-    void operator()(boost::asio::cancellation_type) const noexcept {
-      raised->store(true, std::memory_order_release);
-    }
+    std::atomic<bool> raised{false};
+    void operator()(boost::asio::cancellation_type) noexcept { raised.store(true, std::memory_order_release); }
   };
-  std::shared_ptr<std::atomic<bool>> raised_;
+  const std::atomic<bool>* raised_ = nullptr;
 };
+
+// Stands for "the handler names no executor" when an erased handler is asked for its own:
+// never run. Asking with the real fallback (an instance's strand) would wrap the strand in
+// the erased executor type, an allocation per call, only to throw it away when the handler
+// has an executor of its own (a coroutine's, say).
+struct no_associated_executor {
+  template <typename Function>
+  void execute(Function&&) const noexcept {}
+  friend bool operator==(const no_associated_executor&, const no_associated_executor&) noexcept { return true; }
+  friend bool operator!=(const no_associated_executor&, const no_associated_executor&) noexcept { return false; }
+};
+
+template <typename Handler>
+struct is_erased_handler : std::false_type {};
+template <typename... Signatures>
+struct is_erased_handler<boost::asio::any_completion_handler<Signatures...>> : std::true_type {};
+
+// The handler's associated executor, or `fallback` if it names none.
+template <typename Handler, typename Fallback>
+auto handler_executor(const Handler& handler, const Fallback& fallback) {
+  if constexpr (is_erased_handler<Handler>::value) {
+    auto own = boost::asio::get_associated_executor(handler, no_associated_executor{});
+    if (own.template target<no_associated_executor>()) return decltype(own)(fallback);
+    return own;
+  } else {
+    return boost::asio::get_associated_executor(handler, fallback);
+  }
+}
 
 // A handler waiting for its operation: created in the initiating call, it connects the
 // cancellation flag and keeps the handler's executor busy (outstanding work) until
@@ -56,7 +90,7 @@ template <typename Handler, typename Fallback>
 class pending_completion {
  public:
   pending_completion(Handler handler, const Fallback& fallback)
-      : work_(boost::asio::prefer(boost::asio::get_associated_executor(handler, fallback),
+      : work_(boost::asio::prefer(handler_executor(handler, fallback),
                                   boost::asio::execution::outstanding_work.tracked)),
         flag_(cancel_flag::connect(handler)),
         handler_(std::move(handler)) {}
@@ -70,17 +104,16 @@ class pending_completion {
     auto work = work_;
     // The results are moved, never copied: a scan's entries or a long value may be large.
     boost::asio::dispatch(work, [self = std::move(*this), ec, ... results = std::move(results)]() mutable {
-      auto slot = boost::asio::get_associated_cancellation_slot(self.handler_);
-      if (slot.is_connected()) slot.clear();
       if (!ec && self.flag_.raised()) ec = boost::asio::error::operation_aborted;
+      auto slot = boost::asio::get_associated_cancellation_slot(self.handler_);
+      if (slot.is_connected()) slot.clear();  // the flag goes with it
       std::move(self.handler_)(ec, std::move(results)...);
     });
   }
 
  private:
   using work_executor = std::decay_t<decltype(boost::asio::prefer(
-      boost::asio::get_associated_executor(std::declval<Handler&>(),
-                                           std::declval<const Fallback&>()),
+      handler_executor(std::declval<const Handler&>(), std::declval<const Fallback&>()),
       boost::asio::execution::outstanding_work.tracked))>;
   work_executor work_;
   cancel_flag flag_;
