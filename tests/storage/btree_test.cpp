@@ -173,6 +173,25 @@ BOOST_AUTO_TEST_CASE(replacing_or_erasing_a_long_value_releases_it) {
   BOOST_TEST(m.longs_released == 2);
 }
 
+BOOST_AUTO_TEST_CASE(keys_compare_as_string_views_do) {
+  std::mt19937 rng(5);
+  // Short alphabets and shared prefixes so that equal bytes, ties in length and bytes
+  // over 0x7f (unsigned in the order) all come up, across the 8-byte steps.
+  const char alphabet[] = {'\0', '\1', 'a', '\x7f', '\x80', '\xff'};
+  const auto random_key = [&] {
+    std::string k = rng() % 3 == 0 ? "k00000000000" : "";
+    const std::size_t tail = rng() % 20;
+    for (std::size_t i = 0; i < tail; ++i) k += alphabet[rng() % sizeof alphabet];
+    return k;
+  };
+  const auto sign = [](int c) { return (c > 0) - (c < 0); };
+  for (int i = 0; i < 200000; ++i) {
+    const std::string a = random_key(), b = rng() % 4 == 0 ? a : random_key();
+    BOOST_TEST_REQUIRE(sign(compare_keys(a, b)) == sign(std::string_view(a).compare(b)),
+                       "a=" << a.size() << " bytes, b=" << b.size() << " bytes");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(in_place_leaf_changes_keep_the_page_packed_and_sorted) {
   const std::size_t ps = 4096;
   std::vector<unsigned char> page(ps, 0);

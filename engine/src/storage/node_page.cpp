@@ -3,6 +3,7 @@
 #include "storage/byte_io.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace jetstrand::storage {
@@ -13,6 +14,28 @@ std::uint16_t slot(const unsigned char* page, std::size_t i) noexcept {
 }
 
 }  // namespace
+
+int compare_keys(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = std::min(a.size(), b.size());
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) {
+      if constexpr (std::endian::native == std::endian::little) {
+        x = __builtin_bswap64(x);  // the first byte the most significant
+        y = __builtin_bswap64(y);
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  for (; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
 
 page_type node_type(const unsigned char* page) noexcept {
   return static_cast<page_type>(load_le<std::uint16_t>(page + 16));
@@ -57,7 +80,7 @@ std::size_t lower_bound(const unsigned char* page, std::string_view key) noexcep
   std::size_t lo = 0, hi = entry_count(page);
   while (lo < hi) {
     auto mid = lo + (hi - lo) / 2;
-    if (entry_key(page, mid) < key) lo = mid + 1; else hi = mid;
+    if (compare_keys(entry_key(page, mid), key) < 0) lo = mid + 1; else hi = mid;
   }
   return lo;
 }
@@ -66,7 +89,7 @@ std::size_t upper_bound(const unsigned char* page, std::string_view key) noexcep
   std::size_t lo = 0, hi = entry_count(page);
   while (lo < hi) {
     auto mid = lo + (hi - lo) / 2;
-    if (entry_key(page, mid) <= key) lo = mid + 1; else hi = mid;
+    if (compare_keys(entry_key(page, mid), key) <= 0) lo = mid + 1; else hi = mid;
   }
   return lo;
 }
