@@ -215,7 +215,7 @@ bool check_node_page(const unsigned char* page, std::size_t page_size, std::uint
     }
     if (klen == 0 || klen > 255 || off + 6 + klen + vlen > page_size) return false;
     std::string_view key(reinterpret_cast<const char*>(page + off + 6), klen);
-    if (i > 0 && key <= previous) return false;
+    if (i > 0 && compare_keys(key, previous) <= 0) return false;
     previous = key;
     if (type == page_type::leaf && (word & long_value_flag)) {
       auto r = decode_long_ref(std::string_view(key.data() + klen, long_ref_size));
