@@ -15,8 +15,9 @@
 //
 // Modifications rebuild the page from its entries (a page is at most 32 KiB: one memcpy),
 // so pages never fragment; the two changes that cannot leave a hole (an entry added below
-// the lowest one, a value overwritten by one of its length) are made in place instead. Pages are checked once, when read from disk (check_node_page);
-// the accessors then trust them.
+// the lowest one, a value overwritten by one of its length) are made in place instead.
+// Pages are checked once, when read from disk (check_node_page); the accessors then trust
+// them.
 
 #include "storage/page.hpp"
 
