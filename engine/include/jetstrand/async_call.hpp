@@ -20,16 +20,16 @@ namespace jetstrand::impl {
 template <typename... Results>
 using handler = boost::asio::any_completion_handler<void(boost::system::error_code, Results...)>;
 
-// Erases a handler. One whose executor is an any_io_executor over an io_context (a
-// coroutine's, a Beast session's) is first bound to that io_context's executor itself: the
-// same executor, but small enough for the erased handler to hand out without an
-// allocation, where an any_io_executor is wrapped in a shared copy each time the call asks
-// for the handler's executor (twice per call, with its work guard).
 template <typename Handler>
 struct is_executor_binder : std::false_type {};
 template <typename T, typename Executor>
 struct is_executor_binder<boost::asio::executor_binder<T, Executor>> : std::true_type {};
 
+// Erases a handler. One whose executor is an any_io_executor over an io_context (a
+// coroutine's, a Beast session's) is first bound to that io_context's executor itself: the
+// same executor, but small enough for the erased handler to hand out without an
+// allocation, where an any_io_executor is wrapped in a shared copy each time the call asks
+// for the handler's executor (twice per call, with its work guard).
 template <typename... Results, typename Handler>
 handler<Results...> erase(Handler h) {
   if constexpr (std::is_same_v<boost::asio::associated_executor_t<Handler>, boost::asio::any_io_executor>) {
