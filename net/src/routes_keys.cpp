@@ -42,7 +42,7 @@ std::string prefix_end(std::string prefix) {
   return prefix;
 }
 
-std::string encode_key(const std::string& key) {
+std::string encode_key(std::string_view key) {
   return boost::urls::encode(key, boost::urls::unreserved_chars);
 }
 

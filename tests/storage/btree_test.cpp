@@ -60,8 +60,8 @@ btree::value inline_value(std::string s) {
   return v;
 }
 
-std::vector<std::pair<std::string, std::string>> scan_all(btree& t, std::string from, std::string to,
-                                                         std::size_t limit) {
+jetstrand::entries scan_all(btree& t, std::string from, std::string to,
+                              std::size_t limit) {
   btree::scan_result found;
   for (;;) {
     std::optional<std::string> next;
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(random_operations_match_std_map_with_copy_on_write) {
     const auto all = scan_all(t, "", "", SIZE_MAX);
     BOOST_TEST_REQUIRE(all.size() == model.size());
     BOOST_TEST((std::equal(all.begin(), all.end(), model.begin(),
-                           [](auto& a, auto& b) { return a.first == b.first && a.second == b.second; })));
+                           [](const auto& a, const auto& b) { return a.first == b.first && a.second == b.second; })));
     for (auto& [k, v] : model) {
       btree::value got;
       std::uint32_t missing = 0;

@@ -203,7 +203,7 @@ BOTH_BACKENDS(model_test_with_a_tiny_cache) {
     BOOST_TEST_REQUIRE(!sec);
     BOOST_TEST_REQUIRE(all.size() == model.size());
     auto it = model.begin();
-    for (auto& [k, v] : all) {
+    for (const auto& [k, v] : all) {
       BOOST_TEST_REQUIRE(k == it->first);
       BOOST_TEST_REQUIRE((v == it->second));
       ++it;
@@ -211,7 +211,7 @@ BOTH_BACKENDS(model_test_with_a_tiny_cache) {
     auto [rec, range] = inst->async_scan_keys("d", "key1", "key5", 50, test::wait).get();
     BOOST_TEST_REQUIRE(!rec);
     auto lo = model.lower_bound("key1");
-    for (auto& [k, v] : range) {
+    for (const auto& [k, v] : range) {
       BOOST_TEST_REQUIRE(k == lo->first);
       BOOST_TEST(v.empty());
       ++lo;
@@ -350,7 +350,7 @@ BOTH_BACKENDS(dirty_leaves_are_spilled_between_checkpoints_and_a_crash_keeps_the
   BOOST_TEST_REQUIRE(!sec);
   BOOST_TEST_REQUIRE(all.size() == model.size());
   auto it = model.begin();
-  for (auto& [k, v] : all) {
+  for (const auto& [k, v] : all) {
     BOOST_TEST_REQUIRE(k == it->first);
     BOOST_TEST_REQUIRE((v == it->second), "value of " << k);
     ++it;

@@ -16,6 +16,7 @@
 // thread that does not run the io_context.
 
 #include "jetstrand/async_call.hpp"
+#include "jetstrand/entries.hpp"
 #include "jetstrand/error.hpp"
 #include "jetstrand/log.hpp"
 #include "jetstrand/storage_options.hpp"
@@ -174,7 +175,7 @@ class instance : public std::enable_shared_from_this<instance> {
         },
         std::move(db), std::move(key));
   }
-  using entries = std::vector<std::pair<std::string, std::string>>;
+  using entries = jetstrand::entries;  // views into one block of bytes (see entries.hpp)
   // void(error_code, entries): keys in [from, to) in order (to empty: no bound), at most
   // `limit`. Not a snapshot: a commit that lands while the scan reads pages may be seen in
   // part, in key order.

@@ -90,12 +90,11 @@ btree::outcome btree::scan_leaf(std::string_view from, std::string_view to, std:
       next.reset();
       return outcome::found;
     }
-    auto& [key, val] = out.entries.emplace_back(e.key, std::string_view{});
-    if (keys_only) continue;
-    if (e.is_long) {
-      out.long_values.emplace_back(out.entries.size() - 1, decode_long_ref(e.value));
+    if (keys_only || e.is_long) {
+      out.entries.push_back(e.key, {});
+      if (!keys_only) out.long_values.emplace_back(out.entries.size() - 1, decode_long_ref(e.value));
     } else {
-      val.assign(e.value);
+      out.entries.push_back(e.key, e.value);
     }
   }
   if (i < n) {

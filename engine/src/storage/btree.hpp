@@ -15,6 +15,7 @@
 // under a quarter full with a sibling when the two fit in one page, so a database that
 // shrinks gives its pages back.
 
+#include "jetstrand/entries.hpp"
 #include "jetstrand/storage_options.hpp"
 #include "storage/node_page.hpp"
 
@@ -70,7 +71,7 @@ class btree {
   // index) for the caller to read. No vector of items in between: a scan's cost is mostly
   // allocations.
   struct scan_result {
-    std::vector<std::pair<std::string, std::string>> entries;
+    jetstrand::entries entries;
     std::vector<std::pair<std::size_t, long_ref>> long_values;
   };
   // Appends the entries with from <= key < to (to empty: no upper bound) of the leaf that

@@ -497,7 +497,7 @@ struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
       } else if (ec) {
         return op->finish(ec);
       } else {
-        op->found.entries[entry].second = std::move(value);
+        op->found.entries.set_value(entry, value);
       }
       ++op->resolved;
       op->resolve_long_values();
@@ -508,9 +508,7 @@ struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
     if (!ec) {
       out = std::move(found.entries);
       // Ascending indexes: erased from the back, the ones before stay where they are.
-      for (auto it = vanished.rbegin(); it != vanished.rend(); ++it) {
-        out.erase(out.begin() + static_cast<long>(*it));
-      }
+      for (auto it = vanished.rbegin(); it != vanished.rend(); ++it) out.erase(*it);
     }
     auto d = std::move(done);
     d(ec, std::move(out));
@@ -532,7 +530,10 @@ void instance_storage::scan(std::string_view db, std::string from, std::string t
   op->limit = limit;
   op->keys_only = keys_only;
   op->done = std::move(done);
-  op->found.entries.reserve(std::min<std::size_t>(limit, 256));
+  // Room for up to 256 entries of 128 bytes: a scan of short entries within that makes two
+  // allocations (the batch grows past it as a vector does).
+  const auto room = std::min<std::size_t>(limit, 256);
+  op->found.entries.reserve(room, room * 128);
   op->run();
 }
 

@@ -39,7 +39,7 @@ class instance_storage {
   using strand = boost::asio::strand<boost::asio::any_io_executor>;
   using done_handler = std::function<void(boost::system::error_code)>;
   using value_handler = std::function<void(boost::system::error_code, std::string)>;
-  using entries = std::vector<std::pair<std::string, std::string>>;
+  using entries = jetstrand::entries;
   using entries_handler = std::function<void(boost::system::error_code, entries)>;
 
   // `cache_budget` gives the instance's share of the engine's cache (asked before each
