@@ -1,7 +1,9 @@
 // jetstrand as kv_system: an engine of its own (two I/O threads), one instance, one
-// database; calls from the bench's threads go through futures, as a host's would.
+// database; the bench's threads call it with jetstrand::blocking, as a host's request
+// threads would (an idle instance answers on the calling thread).
 #include "kv_system.hpp"
 
+#include "jetstrand/blocking.hpp"
 #include "jetstrand/engine.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -40,21 +42,19 @@ class jetstrand_kv final : public kv_system {
     transaction t;
     t.put("d", key, value);
     t.set_lazy_flush(!durable);
-    inst_->async_commit(std::move(t), use_future).get();
+    auto [ec] = inst_->async_commit(std::move(t), blocking);
+    if (ec) throw boost::system::system_error(ec, "commit");
   }
   bool get(const std::string& key, std::string& value) override {
-    auto f = inst_->async_get("d", key, boost::asio::use_future(
-        [](boost::system::error_code ec, std::string v) -> std::optional<std::string> {
-          if (ec) return std::nullopt;
-          return v;
-        }));
-    auto v = f.get();
-    if (!v) return false;
-    value = std::move(*v);
+    auto [ec, v] = inst_->async_get("d", key, blocking);
+    if (ec) return false;
+    value = std::move(v);
     return true;
   }
   std::size_t scan(const std::string& from, std::size_t n) override {
-    return inst_->async_scan("d", from, "", n, use_future).get().size();
+    auto [ec, found] = inst_->async_scan("d", from, "", n, blocking);
+    if (ec) throw boost::system::system_error(ec, "scan");
+    return found.size();
   }
 
  private:

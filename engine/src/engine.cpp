@@ -1,12 +1,14 @@
 #include "jetstrand/engine.hpp"
 
 #include "detail/async_on_strand.hpp"
+#include "detail/caller_turn.hpp"
 #include "instance_registry.hpp"
 #include "io/file_service.hpp"
 #include "jetstrand/names.hpp"
 
 #include <boost/asio/execution/relationship.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/system/system_error.hpp>
@@ -40,9 +42,20 @@ engine_options checked(engine_options o) {
 // queued, its next turn is queued on that same thread instead of waking another (why:
 // strand_entry in detail/async_on_strand.hpp). The order of work is unchanged. Measured in
 // the README's Storage section.
+// Around it, the executor that lets a jetstrand::blocking call run an idle strand's turn on
+// its own thread (detail/caller_turn.hpp).
 instance::executor_type instance_strand(const boost::asio::any_io_executor& executor) {
-  return boost::asio::make_strand(boost::asio::any_io_executor(
-      boost::asio::prefer(executor, boost::asio::execution::relationship.continuation)));
+  auto around = [](auto host) {
+    using around_host = detail::caller_turn_executor<decltype(host)>;
+    return boost::asio::make_strand(boost::asio::any_io_executor(around_host(typename around_host::around{host})));
+  };
+  // An io_context's executor is wrapped as itself, not erased: the wrapper then fits in the
+  // any_io_executor's own storage, where a wrapped any_io_executor took an allocation each
+  // time a call asked the strand for another property (a get's entry asks twice).
+  if (const auto* io = executor.target<boost::asio::io_context::executor_type>()) {
+    return around(boost::asio::prefer(*io, boost::asio::execution::relationship.continuation));
+  }
+  return around(boost::asio::prefer(executor, boost::asio::execution::relationship.continuation));
 }
 
 }  // namespace

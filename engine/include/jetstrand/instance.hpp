@@ -14,6 +14,11 @@
 // So never block an io_context thread waiting for a call's result (a future's get() in a
 // handler): the call would wait for that very handler to return. Await it, or wait from a
 // thread that does not run the io_context.
+//
+// Threads that wait for results (a host's request threads) should call with
+// jetstrand::blocking (blocking.hpp): when the strand is idle, the call runs on the
+// calling thread, inside the strand, and a get of resident pages returns without waking any
+// other thread; a future costs two thread hand-offs.
 
 #include "jetstrand/async_call.hpp"
 #include "jetstrand/entries.hpp"

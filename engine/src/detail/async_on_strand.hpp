@@ -18,10 +18,16 @@
 //   epoll costs an epoll_ctl and a context switch, several µs on a VM, more than the call,
 //   and a coroutine that awaits the call has nothing to do meanwhile. A thread that finds a
 //   second handler queued still wakes another, so busy work still spreads.
+// Whatever the entry, a call made with jetstrand::blocking enters with dispatch and a
+// caller_turn: if the strand is idle, its turn runs at once on the waiting thread
+// (detail/caller_turn.hpp); if not, it queues as a fork would.
 
+#include "detail/caller_turn.hpp"
 #include "detail/pending_completion.hpp"
+#include "jetstrand/blocking.hpp"
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/blocking.hpp>
 #include <boost/asio/execution/relationship.hpp>
 #include <boost/asio/post.hpp>
@@ -39,6 +45,7 @@ template <typename... Results, typename Strand, typename Token, typename Work>
 auto async_on_strand(strand_entry entry, const Strand& strand, Token&& token, Work&& work) {
   return boost::asio::async_initiate<Token, void(boost::system::error_code, Results...)>(
       [entry](auto handler, const Strand& strand, std::decay_t<Work> work) {
+        const bool waiting_caller = is_blocking_call(handler);
         using pending_t = pending_completion<decltype(handler), Strand>;
         pending_t pending(std::move(handler), strand);
         auto run = [pending = std::move(pending), work = std::move(work)]() mutable {
@@ -51,7 +58,10 @@ auto async_on_strand(strand_entry entry, const Strand& strand, Token&& token, Wo
             std::move(pending).complete(ec, std::move(results)...);
           });
         };
-        if (entry == strand_entry::continuation) {
+        if (waiting_caller) {
+          caller_turn turn;
+          boost::asio::dispatch(strand, std::move(run));
+        } else if (entry == strand_entry::continuation) {
           namespace execution = boost::asio::execution;
           boost::asio::prefer(boost::asio::require(strand, execution::blocking.never),
                               execution::relationship.continuation)

@@ -8,6 +8,8 @@
 // disconnected in complete(), which runs on the handler's executor too. The flag is atomic
 // because the operation reads it from its own strand or thread.
 
+#include "jetstrand/blocking.hpp"
+
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -80,6 +82,17 @@ auto handler_executor(const Handler& handler, const Fallback& fallback) {
     return own;
   } else {
     return boost::asio::get_associated_executor(handler, fallback);
+  }
+}
+
+// Whether the handler is a jetstrand::blocking call's, whose thread waits for it.
+template <typename Handler>
+bool is_blocking_call(const Handler& handler) {
+  if constexpr (is_erased_handler<Handler>::value) {
+    return boost::asio::get_associated_executor(handler, no_associated_executor{})
+               .template target<blocking_completion_executor>() != nullptr;
+  } else {
+    return std::is_same_v<boost::asio::associated_executor_t<Handler>, blocking_completion_executor>;
   }
 }
 
