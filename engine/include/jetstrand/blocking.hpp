@@ -7,7 +7,8 @@
 //
 // The call returns the completion's arguments as a std::tuple, error code first.
 //
-// Guarantees:
+// Guarantees (for an instance's calls, instance.hpp; the engine's own calls take the token
+// too, and the thread simply waits for their answer):
 // - When the instance's strand is idle, the call runs on the calling thread, inside the
 //   strand (no other work of the instance runs meanwhile), and a call that needs no disk
 //   read (a get or scan of resident pages, a lazy commit) returns without waking another
