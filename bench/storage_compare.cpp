@@ -108,8 +108,8 @@ int storage(std::span<char*> args) {
             "jetstrand, RocksDB and SQLite on the same data, the same durability and the same cache\n"
             "budget, each in a child process of its own.",
             "One JSON line per system and operation: fill_lazy, fill_durable, get_hot, get_cold, scan.\n"
-            "jetstrand is called as RocksDB and SQLite are, one blocking call per thread (each call\n"
-            "waits on a future); jetstrand-async as an async server calls it, from coroutines.");
+            "jetstrand is called as RocksDB and SQLite are, one blocking call per thread (with the\n"
+            "jetstrand::blocking token); jetstrand-async as an async server calls it, from coroutines.");
   c.options()
       ("systems",
        some_of({"jetstrand", "jetstrand-async", "rocksdb", "sqlite"})

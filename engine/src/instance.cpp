@@ -1,5 +1,6 @@
 #include "jetstrand/instance.hpp"
 
+#include "detail/caller_turnstile.hpp"
 #include "detail/directory_lock.hpp"
 #include "instance_registry.hpp"
 #include "io/file_service.hpp"
@@ -30,6 +31,7 @@ instance::instance(std::string name, std::filesystem::path directory, executor_t
     : name_(std::move(name)),
       directory_(std::move(directory)),
       strand_(std::move(strand)),
+      waiting_callers_(std::make_unique<detail::caller_turnstile>()),
       files_(std::move(files)),
       registry_(std::move(registry)),
       storage_options_(storage),

@@ -11,7 +11,7 @@ namespace jetstrand {
 template <typename... Results, typename Work>
 void instance::on_strand(impl::handler<Results...> h, Work work) {
   detail::async_on_strand<Results...>(
-      detail::strand_entry::continuation, strand_, std::move(h),
+      detail::strand_entry::continuation, strand_, waiting_callers_.get(), std::move(h),
       [self = shared_from_this(), work = std::move(work)](auto done) mutable { work(*self, std::move(done)); });
 }
 

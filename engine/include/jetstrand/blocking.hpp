@@ -14,8 +14,12 @@
 //   read (a get or scan of resident pages, a lazy commit) returns without waking another
 //   thread. A future (use_future) costs two thread hand-offs instead: the call queued for
 //   an io_context thread, the answer back to the waiting thread.
-// - When the strand is busy, the call queues there as any other and the thread waits for
-//   its answer; likewise for the rest of a call that waits for the disk.
+// - When the strand is busy with another blocking call's turn, the call waits for that turn
+//   to end (spinning up to 20 µs) and then runs on its own thread in the same way: threads
+//   that wait for their calls take the strand one after another, each on its own thread.
+// - When the strand is busy otherwise (or that turn outlasts the spin), the call queues
+//   there as any other and the thread waits for its answer; likewise for the rest of a call
+//   that waits for the disk.
 // - Results are moved to the caller, never copied.
 //
 // Rules: never from a thread running the instance's io_context, nor from the instance's

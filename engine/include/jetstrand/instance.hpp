@@ -58,6 +58,7 @@ enum class terminate_mode { abrupt, complete };
 namespace detail {
 class instance_registry;
 class directory_lock;
+class caller_turnstile;
 }
 namespace io {
 class file_service;
@@ -287,6 +288,9 @@ class instance : public std::enable_shared_from_this<instance> {
   const std::string name_;
   const std::filesystem::path directory_;
   const executor_type strand_;
+  // Lets threads that wait for their calls (jetstrand::blocking) enter the strand one after
+  // the other on their own threads (detail/caller_turnstile.hpp). Any thread, no strand.
+  const std::unique_ptr<detail::caller_turnstile> waiting_callers_;
   const std::shared_ptr<io::file_service> files_;
   const std::shared_ptr<detail::instance_registry> registry_;
   std::atomic<instance_state> published_state_{instance_state::created};

@@ -20,9 +20,12 @@
 //   second handler queued still wakes another, so busy work still spreads.
 // Whatever the entry, a call made with jetstrand::blocking enters with dispatch and a
 // caller_turn: if the strand is idle, its turn runs at once on the waiting thread
-// (detail/caller_turn.hpp); if not, it queues as a fork would.
+// (detail/caller_turn.hpp); if not, it queues as a fork would. With a `turnstile` (an
+// instance's), such calls enter one at a time, so that one does not find the strand busy
+// with another's turn (detail/caller_turnstile.hpp).
 
 #include "detail/caller_turn.hpp"
+#include "detail/caller_turnstile.hpp"
 #include "detail/pending_completion.hpp"
 #include "jetstrand/blocking.hpp"
 
@@ -42,9 +45,10 @@ namespace jetstrand::detail {
 enum class strand_entry { fork, continuation };
 
 template <typename... Results, typename Strand, typename Token, typename Work>
-auto async_on_strand(strand_entry entry, const Strand& strand, Token&& token, Work&& work) {
+auto async_on_strand(strand_entry entry, const Strand& strand, caller_turnstile* turnstile, Token&& token,
+                     Work&& work) {
   return boost::asio::async_initiate<Token, void(boost::system::error_code, Results...)>(
-      [entry](auto handler, const Strand& strand, std::decay_t<Work> work) {
+      [entry, turnstile](auto handler, const Strand& strand, std::decay_t<Work> work) {
         const bool waiting_caller = is_blocking_call(handler);
         using pending_t = pending_completion<decltype(handler), Strand>;
         pending_t pending(std::move(handler), strand);
@@ -59,6 +63,7 @@ auto async_on_strand(strand_entry entry, const Strand& strand, Token&& token, Wo
           });
         };
         if (waiting_caller) {
+          caller_turnstile::pass one_at_a_time(turnstile);
           caller_turn turn;
           boost::asio::dispatch(strand, std::move(run));
         } else if (entry == strand_entry::continuation) {
@@ -75,7 +80,7 @@ auto async_on_strand(strand_entry entry, const Strand& strand, Token&& token, Wo
 
 template <typename... Results, typename Strand, typename Token, typename Work>
 auto async_on_strand(const Strand& strand, Token&& token, Work&& work) {
-  return async_on_strand<Results...>(strand_entry::fork, strand, std::forward<Token>(token),
+  return async_on_strand<Results...>(strand_entry::fork, strand, nullptr, std::forward<Token>(token),
                                      std::forward<Work>(work));
 }
 
