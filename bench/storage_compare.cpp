@@ -4,6 +4,7 @@
 #include "storage_compare.hpp"
 
 #include "bench_options.hpp"
+#include "cold_cache.hpp"
 #include "kv_jetstrand_async.hpp"
 #include "kv_system.hpp"
 #include "storage_workload.hpp"
@@ -50,7 +51,16 @@ void timed(kv_system& kv, const settings& s, const char* name, int threads, Op o
   report(kv.name(), s, name, ops, elapsed, all);
 }
 
-void run_system(kv_system& kv, const settings& s) {
+// Every file under dir, to push out of the OS page cache.
+std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  return files;
+}
+
+void run_system(kv_system& kv, const settings& s, const std::filesystem::path& dir) {
   const std::uint64_t n = s.keys();
   // fill_lazy: every key once, in a scattered order, no sync per commit.
   {
@@ -90,6 +100,16 @@ void run_system(kv_system& kv, const settings& s) {
     thread_local std::mt19937_64 rng(static_cast<unsigned>(t) + 200);
     kv.scan(key_of(rng() % n), 100);
   });
+  if (s.disk_gets) {
+    // get_disk: as get_cold, but the files were just dropped from the OS page cache, so the
+    // misses read the disk (until the OS has cached the files again).
+    evict_from_page_cache(files_under(dir));
+    timed(kv, s, "get_disk", s.readers, [&](int t, std::uint64_t) {
+      thread_local std::mt19937_64 rng(static_cast<unsigned>(t) + 300);
+      thread_local std::string out;
+      if (!kv.get(key_of(rng() % n), out)) ++missing;
+    });
+  }
   if (missing) std::cerr << kv.name() << ": " << missing << " keys not found\n";
 }
 
@@ -133,7 +153,9 @@ int storage(std::span<char*> args) {
       ("writers", number(1, 256)->default_value(8, "8"), "concurrent writers of fill_durable")
       ("readers", number(1, 256)->default_value(2, "2"), "concurrent readers of the gets and scans")
       ("async-callers", number(1, 4096)->default_value(16, "16"),
-       "gets and scans in flight at once in jetstrand-async");
+       "gets and scans in flight at once in jetstrand-async")
+      ("disk-gets", flag(), "also get_disk: get_cold's gets right after every file of the system was dropped from "
+                    "the OS page cache, so that misses read the disk (not in jetstrand-async)");
   add_scratch_dir(c);
   if (!c.parse(args, std::cout)) return 0;
   settings s;
@@ -145,6 +167,7 @@ int storage(std::span<char*> args) {
   s.writers = static_cast<int>(c.get<long long>("writers"));
   s.readers = static_cast<int>(c.get<long long>("readers"));
   s.async_callers = static_cast<int>(c.get<long long>("async-callers"));
+  s.disk_gets = c.get<bool>("disk-gets");
   const auto base = std::filesystem::path(c.get<std::string>("dir")) /
                     ("jetstrand-bench-storage-" + std::to_string(::getpid()));
   int failed = 0;
@@ -169,7 +192,7 @@ int storage(std::span<char*> args) {
           std::cerr << "jetstrand-bench storage: " << name << " is not in this build (bench/run installs it)\n";
           ::_exit(0);
         }
-        run_system(*kv, s);
+        run_system(*kv, s, dir);
         kv.reset();
         std::filesystem::remove_all(dir);
       } catch (const std::exception& e) {

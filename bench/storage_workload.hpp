@@ -29,6 +29,7 @@ struct settings {
   int writers;
   int readers;
   int async_callers;  // jetstrand-async: gets and scans in flight at once
+  bool disk_gets = false;  // get_disk: uniform gets after the data left the OS page cache
   std::filesystem::path dir;
 
   // Keys the fills write: every one of them once, in fill_lazy.

@@ -17,9 +17,11 @@
 // - When the strand is busy with another blocking call's turn, the call waits for that turn
 //   to end (spinning up to 20 µs) and then runs on its own thread in the same way: threads
 //   that wait for their calls take the strand one after another, each on its own thread.
+// - A page the call misses in the cache is read by the calling thread itself, after its
+//   turn and off the strand (the instance serves its other callers meanwhile), then put in
+//   the cache in a turn of its own, taken in the same way.
 // - When the strand is busy otherwise (or that turn outlasts the spin), the call queues
-//   there as any other and the thread waits for its answer; likewise for the rest of a call
-//   that waits for the disk.
+//   there as any other and the thread waits for its answer.
 // - Results are moved to the caller, never copied.
 //
 // Rules: never from a thread running the instance's io_context, nor from the instance's

@@ -44,7 +44,9 @@ struct storage_stats {
   std::uint64_t cache_evictions = 0;
   // How misses were read. A miss whose page the OS page cache holds is copied at once, on
   // the strand (preadv2 RWF_NOWAIT, which never waits for the disk); any other goes
-  // through the asynchronous file layer while the strand serves other work.
+  // through the asynchronous file layer while the strand serves other work. A get made with
+  // jetstrand::blocking reads its misses on the calling thread, off the strand, while the
+  // strand serves other work: counted as waited.
   std::uint64_t cache_reads_os_cached = 0;
   std::uint64_t cache_reads_waited = 0;
 };

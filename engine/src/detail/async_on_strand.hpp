@@ -24,6 +24,7 @@
 // instance's), such calls enter one at a time, so that one does not find the strand busy
 // with another's turn (detail/caller_turnstile.hpp).
 
+#include "detail/caller_errands.hpp"
 #include "detail/caller_turn.hpp"
 #include "detail/caller_turnstile.hpp"
 #include "detail/pending_completion.hpp"
@@ -44,6 +45,14 @@ namespace jetstrand::detail {
 
 enum class strand_entry { fork, continuation };
 
+// A waiting caller's way in: through the turnstile, then on this thread if the strand is idle.
+template <typename Strand, typename Function>
+void enter_as_waiting_caller(const Strand& strand, caller_turnstile* turnstile, Function&& f) {
+  caller_turnstile::pass one_at_a_time(turnstile);
+  caller_turn turn;
+  boost::asio::dispatch(strand, std::forward<Function>(f));
+}
+
 template <typename... Results, typename Strand, typename Token, typename Work>
 auto async_on_strand(strand_entry entry, const Strand& strand, caller_turnstile* turnstile, Token&& token,
                      Work&& work) {
@@ -63,9 +72,11 @@ auto async_on_strand(strand_entry entry, const Strand& strand, caller_turnstile*
           });
         };
         if (waiting_caller) {
-          caller_turnstile::pass one_at_a_time(turnstile);
-          caller_turn turn;
-          boost::asio::dispatch(strand, std::move(run));
+          enter_as_waiting_caller(strand, turnstile, std::move(run));
+          // What the turns asked this thread to do off the strand (detail/caller_errands.hpp).
+          while (auto errand = caller_errands::next()) {
+            enter_as_waiting_caller(strand, turnstile, (*errand)());
+          }
         } else if (entry == strand_entry::continuation) {
           namespace execution = boost::asio::execution;
           boost::asio::prefer(boost::asio::require(strand, execution::blocking.never),

@@ -12,6 +12,8 @@
 // A turn the strand re-posts after the call's own (work that arrived meanwhile) is never
 // run here: Asio requires blocking.never for it, and the flag is spent.
 
+#include "detail/caller_errands.hpp"
+
 #include <boost/asio/execution.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/query.hpp>
@@ -50,6 +52,7 @@ class caller_turn_executor {
   void execute(Function&& f) const {
     if (boost::asio::query(inner_, boost::asio::execution::blocking) != boost::asio::execution::blocking.never &&
         caller_turn::take()) {
+      caller_errands::turn_scope on_waiting_thread;
       std::forward<Function>(f)();
       return;
     }

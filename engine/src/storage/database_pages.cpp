@@ -3,6 +3,7 @@
 
 #include "jetstrand/crc32c.hpp"
 #include "jetstrand/error.hpp"
+#include "detail/caller_errands.hpp"
 #include "io/posix.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -152,6 +153,7 @@ void database_file::fetch(std::uint32_t page_no, done_handler done) {
   auto [it, first] = reading_.try_emplace(page_no);
   it->second.push_back(std::move(done));
   if (!first) return;  // that read is in flight: this caller shares it
+  if (detail::caller_errands::here()) return read_on_waiting_thread(page_no);
   land_read(page_no, reuse_epoch_, nullptr, 0, {});
 }
 
@@ -170,30 +172,40 @@ bool database_file::fetch_cached(std::uint32_t page_no) {
   return true;
 }
 
+// The read as an errand of the thread that waits for this turn's call: it reads and checks
+// the page right after the turn, off the strand, and lands it in a turn of its own. Whatever
+// goes wrong there (a short read, a page that does not verify) is left to land_read's own
+// read, its retries and its errors.
+void database_file::read_on_waiting_thread(std::uint32_t page_no) {
+  const auto ps = page_size();
+  // std::function must be copyable: the page travels in a shared_ptr.
+  auto page = std::make_shared<std::unique_ptr<unsigned char[]>>(cache_.buffer(ps));
+  detail::caller_errands::add([this, page_no, ps, epoch = reuse_epoch_, page_count = header_.page_count,
+                               file = file_, page]() -> detail::caller_errands::landing {
+    auto* bytes = page->get();
+    const bool checked = !io::posix::read_exact_at(file.native_handle(), bytes, ps, std::uint64_t{page_no} * ps) &&
+                         verify_page(bytes, ps, page_no) && check_node_page(bytes, ps, page_count);
+    return [this, page_no, epoch, page = checked ? page : nullptr] {
+      if (!page) return land_read(page_no, epoch, nullptr, 0, {});
+      land_checked(page_no, epoch, std::move(*page), true);
+    };
+  });
+}
+
 // Issues the read (attempt 0 or a retry) or, with a page, handles its landing.
 void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
                               std::unique_ptr<unsigned char[]> page, int attempt, error_code ec) {
   const auto ps = page_size();
   if (page && !ec) {
-    if (epoch != reuse_epoch_) {
-      // The page may have been freed and rewritten while it was read: what landed may be
-      // another page's bytes. Keep nothing; the caller looks again from the root.
-      return finish_read(page_no, {});
-    }
+    if (epoch != reuse_epoch_) return finish_read(page_no, {});  // see land_checked
     if (!verify_page(page.get(), ps, page_no)) {
       if (attempt + 1 >= read_attempts) return finish_read(page_no, jet_errc::read_verify_failure);
       page.reset();
       ++attempt;
     } else if (!check_node_page(page.get(), ps, header_.page_count)) {
       return finish_read(page_no, jet_errc::database_corrupted);
-    } else if (!cache_.make_room(page_cache::charge(ps))) {
-      waiting_for_room_.push_back({page_no, std::move(page)});
-      if (on_cache_full_) on_cache_full_();
-      return;
     } else {
-      cache_.count_read(true);
-      cache_.insert(space_, page_no, std::move(page), ps, false);
-      return finish_read(page_no, {});
+      return land_checked(page_no, epoch, std::move(page), true);
     }
   }
   if (ec) return finish_read(page_no, ec == jet_errc::disk_io ? error_code(jet_errc::read_verify_failure) : ec);
@@ -206,6 +218,25 @@ void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
         if (!e && n != page_size()) e = jet_errc::read_verify_failure;  // the file ends early
         land_read(page_no, epoch, std::move(buffer), attempt, e);
       }));
+}
+
+// A page read and checked lands in the cache, unless pages were freed meanwhile.
+void database_file::land_checked(std::uint32_t page_no, std::uint64_t epoch, std::unique_ptr<unsigned char[]> page,
+                                 bool waited) {
+  if (epoch != reuse_epoch_) {
+    // The page may have been freed and rewritten while it was read: what landed may be
+    // another page's bytes. Keep nothing; the caller looks again from the root.
+    return finish_read(page_no, {});
+  }
+  const auto ps = page_size();
+  if (!cache_.make_room(page_cache::charge(ps))) {
+    waiting_for_room_.push_back({page_no, std::move(page)});
+    if (on_cache_full_) on_cache_full_();
+    return;
+  }
+  cache_.count_read(waited);
+  cache_.insert(space_, page_no, std::move(page), ps, false);
+  finish_read(page_no, {});
 }
 
 void database_file::finish_read(std::uint32_t page_no, error_code ec) {

@@ -1,5 +1,7 @@
 #include "storage/instance_storage.hpp"
 
+#include "detail/caller_errands.hpp"
+
 #include "jetstrand/error.hpp"
 #include "jetstrand/names.hpp"
 #include "storage/checkpoint_file.hpp"
@@ -369,10 +371,13 @@ void instance_storage::spill_done() {
 // --- Reads ---
 
 // A key's lookup, reading the pages it misses in this turn while the OS page cache holds
-// them (up to cached_reads_per_turn). missing: the page to wait for.
+// them (up to cached_reads_per_turn). missing: the page to wait for. Not in a turn that runs
+// on a thread waiting for its call: that thread reads them itself, after the turn and off
+// the strand, leaving the strand to the instance's other callers (detail/caller_errands.hpp).
 btree::outcome instance_storage::find_reading_cached(database_file& d, std::string_view key, btree::value& v,
                                                      std::uint32_t& missing) {
   auto found = d.tree().find(key, v, missing);
+  if (detail::caller_errands::here()) return found;
   for (int cached = 0; found == btree::outcome::missing && cached < database_file::cached_reads_per_turn &&
                        d.fetch_cached(missing);
        ++cached) {
