@@ -1,6 +1,7 @@
 #pragma once
 // Work that a jetstrand::blocking call's own thread does for the call outside the strand:
-// the disk reads of a get that misses the cache (database_file::fetch).
+// the page reads of a call that misses the cache (database_file::fetch; a get leaves all
+// its misses to it, a scan or a commit those the OS page cache does not hold).
 //
 // A waiting thread has nothing else to do, and while it reads, the strand is free for the
 // instance's other callers: two threads getting cold keys from one instance then read in

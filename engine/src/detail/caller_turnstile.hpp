@@ -13,7 +13,7 @@
 // A hint, never a lock: it guards no state (the strand does), and a caller that could not
 // get in within the spin goes on and queues on the strand as before. So nobody sleeps here,
 // nothing can deadlock here, and a long turn (a scan of many entries) costs the next caller
-// a few µs of spinning at most. Only the entry is held: a call that waits for a page read
+// one spin (default_spin) at most. Only the entry is held: a call that waits for a page read
 // leaves when its turn ends, and the next caller goes in while the read is in flight.
 
 #include <atomic>
