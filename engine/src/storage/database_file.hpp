@@ -220,7 +220,7 @@ class database_file final : private tree_pages {
   void land_read(std::uint32_t page_no, std::uint64_t epoch, std::unique_ptr<unsigned char[]> page,
                  int attempt, boost::system::error_code ec);
   void read_on_waiting_thread(std::uint32_t page_no);
-  void land_checked(std::uint32_t page_no, std::uint64_t epoch, std::unique_ptr<unsigned char[]> page, bool waited);
+  void land_checked(std::uint32_t page_no, std::uint64_t epoch, std::unique_ptr<unsigned char[]> page);
   void finish_read(std::uint32_t page_no, boost::system::error_code ec);
   struct page_run {
     std::uint32_t first;

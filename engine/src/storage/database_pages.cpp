@@ -187,7 +187,7 @@ void database_file::read_on_waiting_thread(std::uint32_t page_no) {
                          verify_page(bytes, ps, page_no) && check_node_page(bytes, ps, page_count);
     return [this, page_no, epoch, page = checked ? page : nullptr] {
       if (!page) return land_read(page_no, epoch, nullptr, 0, {});
-      land_checked(page_no, epoch, std::move(*page), true);
+      land_checked(page_no, epoch, std::move(*page));
     };
   });
 }
@@ -205,7 +205,7 @@ void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
     } else if (!check_node_page(page.get(), ps, header_.page_count)) {
       return finish_read(page_no, jet_errc::database_corrupted);
     } else {
-      return land_checked(page_no, epoch, std::move(page), true);
+      return land_checked(page_no, epoch, std::move(page));
     }
   }
   if (ec) return finish_read(page_no, ec == jet_errc::disk_io ? error_code(jet_errc::read_verify_failure) : ec);
@@ -221,8 +221,8 @@ void database_file::land_read(std::uint32_t page_no, std::uint64_t epoch,
 }
 
 // A page read and checked lands in the cache, unless pages were freed meanwhile.
-void database_file::land_checked(std::uint32_t page_no, std::uint64_t epoch, std::unique_ptr<unsigned char[]> page,
-                                 bool waited) {
+void database_file::land_checked(std::uint32_t page_no, std::uint64_t epoch,
+                                 std::unique_ptr<unsigned char[]> page) {
   if (epoch != reuse_epoch_) {
     // The page may have been freed and rewritten while it was read: what landed may be
     // another page's bytes. Keep nothing; the caller looks again from the root.
@@ -234,7 +234,7 @@ void database_file::land_checked(std::uint32_t page_no, std::uint64_t epoch, std
     if (on_cache_full_) on_cache_full_();
     return;
   }
-  cache_.count_read(waited);
+  cache_.count_read(true);  // an operation waited for it (fetch_cached counts the others)
   cache_.insert(space_, page_no, std::move(page), ps, false);
   finish_read(page_no, {});
 }
