@@ -27,7 +27,7 @@ const std::string system_name = "jetstrand-async";
 // the operations per second and their latencies.
 template <typename Op, typename Stop>
 void run_callers(asio::io_context& io, const settings& s, const char* name, int callers, Op op, Stop stop) {
-  std::vector<std::vector<double>> lats(static_cast<std::size_t>(callers));
+  std::vector<latency_histogram> lats(static_cast<std::size_t>(callers));
   std::atomic<std::uint64_t> ops{0};
   std::atomic<int> running{callers};
   std::promise<void> finished;
@@ -41,7 +41,7 @@ void run_callers(asio::io_context& io, const settings& s, const char* name, int 
           for (std::uint64_t n = 0; !stop(n); ++n) {
             const auto a = clock_type::now();
             co_await op(c, n);
-            lats[static_cast<std::size_t>(c)].push_back(micros_since(a));
+            lats[static_cast<std::size_t>(c)].record_ns(nanos_since(a));
             ++ops;
           }
         },
@@ -56,8 +56,8 @@ void run_callers(asio::io_context& io, const settings& s, const char* name, int 
   finished.get_future().get();
   if (failure) std::rethrow_exception(failure);
   const double elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
-  std::vector<double> all;
-  for (auto& l : lats) all.insert(all.end(), l.begin(), l.end());
+  latency_histogram all;
+  for (const auto& l : lats) all.merge(l);
   report(system_name, s, name, ops, elapsed, all);
 }
 

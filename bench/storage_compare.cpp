@@ -29,7 +29,7 @@ namespace {
 // Runs `threads` loops of `op(thread, n)` for the settings' seconds.
 template <typename Op>
 void timed(kv_system& kv, const settings& s, const char* name, int threads, Op op) {
-  std::vector<std::vector<double>> lats(static_cast<std::size_t>(threads));
+  std::vector<latency_histogram> lats(static_cast<std::size_t>(threads));
   std::atomic<std::uint64_t> ops{0};
   const auto t0 = clock_type::now();
   const auto deadline = t0 + std::chrono::duration<double>(s.seconds);
@@ -39,15 +39,15 @@ void timed(kv_system& kv, const settings& s, const char* name, int threads, Op o
       for (std::uint64_t n = 0; clock_type::now() < deadline; ++n) {
         const auto a = clock_type::now();
         op(t, n);
-        lats[static_cast<std::size_t>(t)].push_back(micros_since(a));
+        lats[static_cast<std::size_t>(t)].record_ns(nanos_since(a));
         ++ops;
       }
     });
   }
   for (auto& p : pool) p.join();
   const double elapsed = std::chrono::duration<double>(clock_type::now() - t0).count();
-  std::vector<double> all;
-  for (auto& l : lats) all.insert(all.end(), l.begin(), l.end());
+  latency_histogram all;
+  for (const auto& l : lats) all.merge(l);
   report(kv.name(), s, name, ops, elapsed, all);
 }
 
@@ -64,14 +64,13 @@ void run_system(kv_system& kv, const settings& s, const std::filesystem::path& d
   const std::uint64_t n = s.keys();
   // fill_lazy: every key once, in a scattered order, no sync per commit.
   {
-    std::vector<double> lat;
-    lat.reserve(n);
+    latency_histogram lat;
     const auto t0 = clock_type::now();
     const std::uint64_t step = s.fill_step();
     for (std::uint64_t i = 0, k = 0; i < n; ++i, k = (k + step) % n) {
       const auto a = clock_type::now();
       kv.put(key_of(k), value_of(k, s.value_size), false);
-      lat.push_back(micros_since(a));
+      lat.record_ns(nanos_since(a));
     }
     report(kv.name(), s, "fill_lazy", n, std::chrono::duration<double>(clock_type::now() - t0).count(), lat);
   }

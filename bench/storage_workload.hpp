@@ -2,6 +2,8 @@
 // The workload of `jetstrand-bench storage`, shared by every way of driving a system: the
 // same keys, values, counts and report lines.
 
+#include "latency_histogram.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -72,25 +74,19 @@ inline std::string value_of(std::uint64_t i, std::size_t size) {
   return v;
 }
 
-inline double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
-inline double micros_since(clock_type::time_point a) {
-  return std::chrono::duration<double, std::micro>(clock_type::now() - a).count();
+inline std::uint64_t nanos_since(clock_type::time_point a) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - a).count());
 }
 
 inline void report(const std::string& system, const settings& s, const char* op, std::uint64_t ops,
-                   double elapsed, std::vector<double>& lat) {
+                   double elapsed, const latency_histogram& lat) {
   boost::json::object line{{"bench", "storage"},
                            {"system", system},
                            {"op", op},
                            {"data_bytes", s.data_bytes},
                            {"cache_bytes", s.cache_bytes},
                            {"ops_per_s", static_cast<double>(ops) / elapsed},
-                           {"p99_us", percentile(lat, 0.99)},
+                           {"p99_us", lat.percentile_us(0.99)},
                            {"rss_bytes", rss_bytes()}};
   std::cout << boost::json::serialize(line) << std::endl;
 }
