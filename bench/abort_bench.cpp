@@ -185,6 +185,7 @@ void run_backend(io::backend_kind kind, const settings& s, report& out) {
              {"bytes_after_stop_max", after_stop_max},
              {"strand_post_p50_us", floor.p50_us},
              {"strand_post_p99_us", floor.p99_us},
+             {"strand_post_max_us", floor.max_us},
              {"writer_commits", writer ? writer->commits() : 0},
              {"missed", missed}});
   }
@@ -197,7 +198,7 @@ int abort_latency(std::span<char*> args) {
             "Stops a backup while N read chains are in flight, many times over.",
             "Latency: from the stop call, on a thread that is not an io thread, to the completion of\n"
             "the last chain. bytes_after_stop_max: the most one chain received after the call.\n"
-            "strand_post_p50_us/p99_us: the floor, a bare post from the same thread to the instance's\n"
+            "strand_post_p50_us/p99_us/max_us: the floor, a bare post from the same thread to the instance's\n"
             "strand under the same load (as many extra runs as --trials).");
   c.options()
       ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")

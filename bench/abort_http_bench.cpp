@@ -32,7 +32,7 @@ int abort_http(std::span<char*> args) {
             "client before the reset, so the client's receive buffer is part of the latency.\n"
             "server_mean_p50_us/p99_us: the server's own view, per trial the mean over its downloads of\n"
             "the stop request's arrival to the download's end (jetstrand_backup_stop_to_abort_seconds).\n"
-            "strand_post_p50_us/p99_us: the server's floor, a bare post to the instance's strand made just\n"
+            "strand_post_p50_us/p99_us/max_us: the server's floor, a bare post to the instance's strand made just\n"
             "before each stop, under the same downloads (a stop needs at least that hop).");
   c.options()
       ("db-size", size(8192)->default_value(1ull << 30, "1G"), "database size, page-cache warm")
@@ -148,6 +148,7 @@ int abort_http(std::span<char*> args) {
                {"server_mean_p99_us", server.p99_us},
                {"strand_post_p50_us", floor.p50_us},
                {"strand_post_p99_us", floor.p99_us},
+               {"strand_post_max_us", floor.max_us},
                {"bytes_after_stop_max", after_stop_max},
                {"writer_commits", writer ? writer->commits() : 0}});
     }
