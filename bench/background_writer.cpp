@@ -18,6 +18,12 @@ background_writer::~background_writer() {
 }
 
 std::vector<double> background_writer::take_latencies_us() {
+  std::vector<double> us;
+  for (const auto& [end, latency] : take_timed_latencies()) us.push_back(latency);
+  return us;
+}
+
+std::vector<std::pair<std::int64_t, double>> background_writer::take_timed_latencies() {
   std::lock_guard lock(mutex_);
   return std::exchange(latencies_, {});
 }
@@ -30,11 +36,12 @@ void background_writer::run(std::uint64_t keys, std::size_t value_size) {
     t.put("d", "k" + std::to_string(rng() % keys), value);
     const auto t0 = std::chrono::steady_clock::now();
     auto [ec] = inst_->async_commit(std::move(t), test::wait).get();
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    const auto t1 = std::chrono::steady_clock::now();
+    const double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
     if (ec) throw boost::system::system_error(ec, "background commit");
     ++commits_;
     std::lock_guard lock(mutex_);
-    latencies_.push_back(us);
+    latencies_.emplace_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1.time_since_epoch()).count(), us);
   }
 }
 

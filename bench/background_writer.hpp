@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <cstdint>
 #include <vector>
 
 namespace jetstrand::bench {
@@ -22,6 +24,8 @@ class background_writer {
 
   // Commit latencies (µs) since the last call.
   std::vector<double> take_latencies_us();
+  // (when the commit returned, steady_ns; its latency in µs) since the last call.
+  std::vector<std::pair<std::int64_t, double>> take_timed_latencies();
   std::uint64_t commits() const noexcept { return commits_.load(); }
 
  private:
@@ -31,7 +35,7 @@ class background_writer {
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> commits_{0};
   std::mutex mutex_;
-  std::vector<double> latencies_;
+  std::vector<std::pair<std::int64_t, double>> latencies_;
   std::thread thread_;
 };
 
