@@ -1,9 +1,9 @@
 #include "background_writer.hpp"
 
+#include "bench_clock.hpp"
 #include "jetstrand/transaction.hpp"
 #include "wait_token.hpp"
 
-#include <chrono>
 #include <random>
 #include <string>
 
@@ -34,14 +34,14 @@ void background_writer::run(std::uint64_t keys, std::size_t value_size) {
   while (!stop_) {
     transaction t;
     t.put("d", "k" + std::to_string(rng() % keys), value);
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = steady_ns();
     auto [ec] = inst_->async_commit(std::move(t), test::wait).get();
-    const auto t1 = std::chrono::steady_clock::now();
-    const double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
+    const auto t1 = steady_ns();
+    const double us = static_cast<double>(t1 - t0) / 1e3;
     if (ec) throw boost::system::system_error(ec, "background commit");
     ++commits_;
     std::lock_guard lock(mutex_);
-    latencies_.emplace_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1.time_since_epoch()).count(), us);
+    latencies_.emplace_back(t1, us);
   }
 }
 

@@ -6,11 +6,11 @@
 #include "jetstrand/instance.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
-#include <cstdint>
 #include <vector>
 
 namespace jetstrand::bench {
