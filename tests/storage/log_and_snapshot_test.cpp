@@ -409,4 +409,46 @@ BOOST_AUTO_TEST_CASE(pin_takes_the_durable_header_not_the_one_being_written) {
   db->unpin();
 }
 
+// A get that waited for a page goes on from it only while tree_changes() stands still
+// (instance_storage's get_op): through lookups and checkpoints a missing page stays on its
+// key's path; a change moves the path off it.
+BOOST_AUTO_TEST_CASE(the_tree_change_count_moves_with_changes_only) {
+  strand_fixture f;
+  error_code ec;
+  auto db = database_file::create(f.files, f.strand, f.cache, 1, f.dir / "d.jdb", "d", 4096, 0, ec);
+  BOOST_TEST_REQUIRE(!ec);
+  const auto empty = db->tree_changes();
+  for (int i = 0; i < 2000; ++i) test::put_now(*db, "k" + std::to_string(i), std::string(50, 'a'));
+  BOOST_TEST(db->tree_changes() > empty);
+  db->set_applied_lsn(1);
+  f.checkpoint(*db);
+  const auto count = db->tree_changes();
+
+  // The first leaf, out of the cache: a lookup of its first key reports it missing.
+  const auto* root = f.cache.peek(1, db->header().root)->data();
+  BOOST_TEST_REQUIRE((node_type(root) == page_type::branch));
+  const auto leaf = branch_child(root, 0);
+  const std::string key(entry_key(f.cache.peek(1, leaf)->data(), 0));
+  f.cache.erase(1, leaf);
+  btree::value v;
+  std::uint32_t missing = 0;
+  BOOST_TEST_REQUIRE((db->tree().find(key, v, missing) == btree::outcome::missing));
+  BOOST_TEST_REQUIRE(missing == leaf);
+  // Lookups, scans and a checkpoint with nothing to write leave the count, and the leaf
+  // is still where the lookup goes on.
+  BOOST_TEST(test::count_now(*db) == 2000u);
+  f.checkpoint(*db);
+  BOOST_TEST(db->tree_changes() == count);
+  BOOST_TEST_REQUIRE(!db->fetch_now(leaf));
+  BOOST_TEST_REQUIRE((db->tree().find_from(leaf, key, v, missing) == btree::outcome::found));
+  BOOST_TEST(v.bytes == std::string(50, 'a'));
+  // A change moves the count, and copies the leaf to a new page: the old one is off the path.
+  test::put_now(*db, key, "b");
+  BOOST_TEST(db->tree_changes() > count);
+  BOOST_TEST(branch_child(f.cache.peek(1, db->header().root)->data(), 0) != leaf);
+  const auto after_put = db->tree_changes();
+  test::erase_now(*db, key);
+  BOOST_TEST(db->tree_changes() > after_put);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -109,6 +109,7 @@ void database_file::release_long(const long_ref& ref) {
 }
 
 void database_file::apply(const std::shared_ptr<const transaction>& t, const transaction::op& op) {
+  ++tree_changes_;
   if (op.kind == transaction::op_kind::erase) {
     tree_.erase(op.key);
     return;

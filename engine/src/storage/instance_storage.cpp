@@ -376,7 +376,12 @@ void instance_storage::spill_done() {
 // the strand, leaving the strand to the instance's other callers (detail/caller_errands.hpp).
 btree::outcome instance_storage::find_reading_cached(database_file& d, std::string_view key, btree::value& v,
                                                      std::uint32_t& missing) {
-  auto found = d.tree().find(key, v, missing);
+  return go_on_reading_cached(d, key, v, missing, d.tree().find(key, v, missing));
+}
+
+// The same, for a lookup that has got as far as `found` says.
+btree::outcome instance_storage::go_on_reading_cached(database_file& d, std::string_view key, btree::value& v,
+                                                      std::uint32_t& missing, btree::outcome found) {
   if (detail::caller_errands::here()) return found;
   for (int cached = 0; found == btree::outcome::missing && cached < database_file::cached_reads_per_turn &&
                        d.fetch_cached(missing);
@@ -392,6 +397,14 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   std::string db, key;
   value_handler done;
   std::optional<std::uint32_t> wait_for;  // get_now's missing page: fetched before the first lookup
+  // The page the lookup waits for, and the tree it was missing from: if the tree has not
+  // changed when the page lands, the lookup goes on from that page (tree_changes()).
+  struct resume_point {
+    const database_file* file;
+    std::uint64_t changes;
+    std::uint32_t page;
+  };
+  std::optional<resume_point> resume;
 
   void run() {
     auto* d = self->find(db);
@@ -399,7 +412,9 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
     if (wait_for) return wait(*d, *std::exchange(wait_for, std::nullopt));
     btree::value v;
     std::uint32_t missing = 0;
-    const auto found = find_reading_cached(*d, key, v, missing);
+    const auto from = resume_page(*d);
+    const auto found = from ? go_on_reading_cached(*d, key, v, missing, d->tree().find_from(*from, key, v, missing))
+                            : find_reading_cached(*d, key, v, missing);
     switch (found) {
       case btree::outcome::absent: return finish(jet_errc::record_not_found, {});
       case btree::outcome::missing: return wait(*d, missing);
@@ -411,12 +426,21 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
         });
     }
   }
-  // Reads the page from the disk, then looks the key up again (the tree may have changed).
+  // Reads the page from the disk, then looks the key up again: from that page, or from the
+  // root if the tree changed meanwhile.
   void wait(database_file& d, std::uint32_t page) {
+    resume = resume_point{&d, d.tree_changes(), page};
     d.fetch(page, [op = shared_from_this()](error_code ec) {
       if (ec) return op->finish(ec, {});
       op->run();
     });
+  }
+  // Compared while `d` is alive (run() is called by its read's landing, or finds it by
+  // name), so the same address is the same database.
+  std::optional<std::uint32_t> resume_page(const database_file& d) {
+    const auto r = std::exchange(resume, std::nullopt);
+    if (!r || r->file != &d || r->changes != d.tree_changes()) return std::nullopt;
+    return r->page;
   }
   void finish(error_code ec, std::string value) {
     auto d = std::move(done);

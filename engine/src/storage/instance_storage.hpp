@@ -91,6 +91,8 @@ class instance_storage {
   struct get_op;
   static btree::outcome find_reading_cached(database_file& d, std::string_view key, btree::value& v,
                                             std::uint32_t& missing);
+  static btree::outcome go_on_reading_cached(database_file& d, std::string_view key, btree::value& v,
+                                             std::uint32_t& missing, btree::outcome found);
   struct scan_op;
   struct applying {
     std::shared_ptr<const transaction> t;
