@@ -64,7 +64,12 @@ std::string next_set_name(std::string_view created, set_kind kind, const std::ve
     if (name.starts_with(stamp + "-")) last = std::max(last, same_second_rank(name));
   }
   std::string name = stamp + "-" + kind_suffix(kind);
-  if (last > 0) name += "-" + std::to_string(last + 1);
+  if (last > 0) {
+    // Appended in two steps: `"-" + std::to_string(...)` trips GCC 12's -Wrestrict at -O3
+    // (a false positive, GCC bug 105651).
+    name += '-';
+    name += std::to_string(last + 1);
+  }
   return name;
 }
 
