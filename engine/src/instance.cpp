@@ -168,7 +168,8 @@ std::optional<boost::system::error_code> instance::get_now_on_strand(const std::
 void instance::get_on_strand(const std::string& db, const std::string& key,
                              std::function<void(boost::system::error_code, std::string)> done,
                              std::optional<std::uint32_t> wait_for) {
-  storage_->get(db, key, std::move(done), wait_for);
+  // done is async_on_strand's completion, which may be called from any thread.
+  storage_->get(db, key, std::move(done), wait_for, true);
 }
 
 void instance::scan_on_strand(const std::string& db, const std::string& from,

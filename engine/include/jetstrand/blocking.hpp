@@ -19,7 +19,11 @@
 //   that wait for their calls take the strand one after another, each on its own thread.
 // - A page the call misses in the cache is read by the calling thread itself, after its
 //   turn and off the strand (the instance serves its other callers meanwhile), then put in
-//   the cache in a turn of its own, taken in the same way.
+//   the cache in a turn of its own, taken in the same way. A get whose key's leaf was read
+//   so, the tree unchanged since its turn, is answered by the thread from those bytes (as
+//   of its turn: within the call) and returns without that second turn; the page is put in
+//   the cache at the start of the next call on that database, or at once when another call
+//   waits for it.
 // - When the strand is busy otherwise (or that turn outlasts the spin), the call queues
 //   there as any other and the thread waits for its answer.
 // - Results are moved to the caller, never copied.

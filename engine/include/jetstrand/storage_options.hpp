@@ -46,7 +46,8 @@ struct storage_stats {
   // the strand (preadv2 RWF_NOWAIT, which never waits for the disk); any other goes
   // through the asynchronous file layer while the strand serves other work. A get made with
   // jetstrand::blocking reads its misses on the calling thread, off the strand, while the
-  // strand serves other work: counted as waited.
+  // strand serves other work: counted as waited, when the page lands in the cache (for a
+  // get answered from the page on its thread, at the next call on that database).
   std::uint64_t cache_reads_os_cached = 0;
   std::uint64_t cache_reads_waited = 0;
 };

@@ -75,7 +75,7 @@ auto async_on_strand(strand_entry entry, const Strand& strand, caller_turnstile*
           enter_as_waiting_caller(strand, turnstile, std::move(run));
           // What the turns asked this thread to do off the strand (detail/caller_errands.hpp).
           while (auto errand = caller_errands::next()) {
-            enter_as_waiting_caller(strand, turnstile, (*errand)());
+            if (auto landing = (*errand)()) enter_as_waiting_caller(strand, turnstile, std::move(landing));
           }
         } else if (entry == strand_entry::continuation) {
           namespace execution = boost::asio::execution;

@@ -10,7 +10,9 @@
 // (detail/caller_turn.hpp); after that turn, async_on_strand runs the errands on the same
 // thread, and dispatches what each returns (its landing) back to the strand, where it may
 // ask for more. Each errand is always run and its landing always dispatched, so an
-// operation that waits for one is never left waiting. Another operation resumed in such a
+// operation that waits for one is never left waiting, unless the errand returns none: it
+// then answered its operation itself and left its landing where the instance's next turns
+// find it (database_file::fetch's `answer`). Another operation resumed in such a
 // turn (it waited for the same page) may hand its next read to this thread too: it is done
 // the same way, and the thread returns once nothing is left.
 
@@ -21,7 +23,7 @@ namespace jetstrand::detail {
 
 class caller_errands {
  public:
-  using landing = std::function<void()>;  // runs on the strand
+  using landing = std::function<void()>;  // runs on the strand; empty: nothing to run
   using errand = std::function<landing()>;  // runs on the waiting caller's thread, off the strand
 
   // True inside a strand turn that runs on a thread waiting for its call, which will run

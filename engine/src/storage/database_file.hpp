@@ -31,10 +31,12 @@
 
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -103,7 +105,8 @@ class database_file final : private tree_pages {
   // release pages, and a checkpoint or a spill gives new numbers to dirty pages only, never
   // to one that had to be read. So a lookup that waited for the page may go on from it
   // (btree::find_from) in a later strand turn instead of descending from the root again.
-  std::uint64_t tree_changes() const noexcept { return tree_changes_; }
+  // Safe to read from any thread (an answer off the strand checks it: fetch()).
+  std::uint64_t tree_changes() const noexcept { return tree_changes_.load(std::memory_order_acquire); }
 
   // --- Reading pages into the cache ---
   // Reads `page_no` into the cache, verified (re-read up to 3 times, then -1018; -1206 for a
@@ -111,7 +114,24 @@ class database_file final : private tree_pages {
   // when the budget is all dirty or pinned (on_cache_full asks for a spill or a checkpoint,
   // then the owner calls retry_waiting_reads). Calls for
   // a page already being read share that read.
-  void fetch(std::uint32_t page_no, done_handler done);
+  //
+  // `answer`, if given, may answer the operation from the page before it lands, when the
+  // read is the errand of the thread waiting for this turn's call (detail/caller_errands.hpp):
+  // it is called on that thread, off the strand, with the page read and checked, and returns
+  // true if it answered. The page then lands in the cache in a later turn (land_answered),
+  // so the thread returns at once instead of waiting for a turn of its own; `done` is still
+  // called when the page lands. It lands at once all the same when another operation waits
+  // for it too or landings are not left any more (land_every_read).
+  using page_answer = std::function<bool(const unsigned char* page)>;
+  void fetch(std::uint32_t page_no, done_handler done, page_answer answer = {});
+  // Lands the pages left by reads whose operations were answered off the strand. Called at
+  // the start of an operation on this database, so that it finds them in the cache.
+  void land_answered() {
+    if (answered_.pending.load(std::memory_order_acquire)) land_answered_now();
+  }
+  // From now on (or until called with false), no page is left for later: for close and
+  // detach, which wait for every operation, and so for every landing. Lands those left.
+  void land_every_read(bool every = true);
   // Makes `page_no` resident without waiting, if it can: true when it is in the cache
   // afterwards, either already or read now from the OS page cache (never from the disk: see
   // io::posix::read_cached_at) and verified. False otherwise; fetch() then reads it and
@@ -225,7 +245,9 @@ class database_file final : private tree_pages {
   void add_write(std::uint32_t first, const unsigned char* bytes, std::size_t size);
   void land_read(std::uint32_t page_no, std::uint64_t epoch, std::unique_ptr<unsigned char[]> page,
                  int attempt, boost::system::error_code ec);
-  void read_on_waiting_thread(std::uint32_t page_no);
+  struct page_read;
+  void read_on_waiting_thread(std::uint32_t page_no, page_read& read, page_answer answer);
+  void land_answered_now();
   void land_checked(std::uint32_t page_no, std::uint64_t epoch, std::unique_ptr<unsigned char[]> page);
   void finish_read(std::uint32_t page_no, boost::system::error_code ec);
   struct page_run {
@@ -270,7 +292,15 @@ class database_file final : private tree_pages {
   std::uint32_t pinned_pages_ = 0;  // the largest pinned snapshot's page count
   std::uint32_t file_pages_ = 0;    // the file's length in pages (may exceed the page count)
 
-  std::map<std::uint32_t, std::vector<done_handler>> reading_;  // reads in flight, by page
+  struct page_read {
+    std::vector<done_handler> waiters;
+    // An errand whose thread may answer off the strand (fetch's `answer`) reads this, under
+    // answered_.mutex, before it leaves the landing for later: true once another operation
+    // waits too. The entry outlives the errand: only the landing ends the read.
+    bool joined = false;
+    bool answering = false;  // such an errand reads it
+  };
+  std::map<std::uint32_t, page_read> reading_;  // reads in flight, by page
   struct waiting_read {
     std::uint32_t page_no;
     std::unique_ptr<unsigned char[]> bytes;
@@ -292,9 +322,20 @@ class database_file final : private tree_pages {
   boost::system::error_code failed_;  // a checkpoint failed: no further header writes
   std::vector<done_handler> waiting_;    // callers of the running checkpoint
   std::vector<done_handler> next_round_;  // callers that arrived while it ran
-  // Last: a member added before the hot ones moved them and cost the async gets and scans
-  // 2% (measured, docs/performance-history.md).
-  std::uint64_t tree_changes_ = 0;
+  // At the end, these two: a member added before the hot ones moved them and cost the
+  // async gets and scans 2% (measured, docs/performance-history.md).
+  // Written on the strand only, read off it too (tree_changes()).
+  std::atomic<std::uint64_t> tree_changes_{0};
+  // Landings of pages whose operations were answered off the strand (fetch's `answer`).
+  // Filled by waiting callers' threads, emptied on the strand; the mutex orders both, and
+  // what the answering thread wrote before (the operation's `answered` mark) with them.
+  struct answered_reads {
+    std::mutex mutex;
+    std::vector<std::function<void()>> landings;
+    bool land_every = false;           // land_every_read
+    std::atomic<bool> pending{false};  // landings is not empty (read without the mutex)
+  };
+  answered_reads answered_;
 };
 
 // The header page's bytes for `h`, sealed as page `slot` (0 or 1).

@@ -109,7 +109,7 @@ void database_file::release_long(const long_ref& ref) {
 }
 
 void database_file::apply(const std::shared_ptr<const transaction>& t, const transaction::op& op) {
-  ++tree_changes_;
+  tree_changes_.store(tree_changes_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   if (op.kind == transaction::op_kind::erase) {
     tree_.erase(op.key);
     return;
@@ -147,15 +147,45 @@ void database_file::unpin_page(std::uint32_t page_no) noexcept {
 
 // --- Reads ---
 
-void database_file::fetch(std::uint32_t page_no, done_handler done) {
+void database_file::fetch(std::uint32_t page_no, done_handler done, page_answer answer) {
   // Not find(): the lookup that sent the caller here counted the miss, and it promotes the
   // page itself when it looks again.
   if (cache_.peek(space_, page_no)) return done({});
   auto [it, first] = reading_.try_emplace(page_no);
-  it->second.push_back(std::move(done));
-  if (!first) return;  // that read is in flight: this caller shares it
-  if (detail::caller_errands::here()) return read_on_waiting_thread(page_no);
+  auto& read = it->second;
+  read.waiters.push_back(std::move(done));
+  if (!first) {
+    // That read is in flight: this caller shares it. If its thread may answer off the
+    // strand, the page must not wait for a later turn now: it may have been left already.
+    if (read.answering) {
+      {
+        std::lock_guard lock(answered_.mutex);
+        read.joined = true;
+      }
+      land_answered();
+    }
+    return;
+  }
+  if (detail::caller_errands::here()) return read_on_waiting_thread(page_no, read, std::move(answer));
   land_read(page_no, reuse_epoch_, nullptr, 0, {});
+}
+
+void database_file::land_answered_now() {
+  std::vector<std::function<void()>> landings;
+  {
+    std::lock_guard lock(answered_.mutex);
+    landings.swap(answered_.landings);
+    answered_.pending.store(false, std::memory_order_relaxed);
+  }
+  for (auto& l : landings) l();
+}
+
+void database_file::land_every_read(bool every) {
+  {
+    std::lock_guard lock(answered_.mutex);
+    answered_.land_every = every;
+  }
+  land_answered();
 }
 
 bool database_file::fetch_cached(std::uint32_t page_no) {
@@ -177,19 +207,36 @@ bool database_file::fetch_cached(std::uint32_t page_no) {
 // the page right after the turn, off the strand, and lands it in a turn of its own. Whatever
 // goes wrong there (a short read, a page that does not verify) is left to land_read's own
 // read, its retries and its errors.
-void database_file::read_on_waiting_thread(std::uint32_t page_no) {
+//
+// With an `answer` that answers from the page, the landing is left for a later turn of the
+// instance (land_answered) unless another operation joined the read or landings may not be
+// left: the errand then returns no landing, and its thread returns to its caller at once.
+// The read stays in reading_ until it lands, so its page is neither freed at once nor read
+// a second time meanwhile.
+void database_file::read_on_waiting_thread(std::uint32_t page_no, page_read& read, page_answer answer) {
   const auto ps = page_size();
   // std::function must be copyable: the page travels in a shared_ptr.
   auto page = std::make_shared<std::unique_ptr<unsigned char[]>>(cache_.buffer(ps));
+  read.answering = static_cast<bool>(answer);
   detail::caller_errands::add([this, page_no, ps, epoch = reuse_epoch_, page_count = header_.page_count,
-                               file = file_, page]() -> detail::caller_errands::landing {
+                               file = file_, page, answer = std::move(answer),
+                               joined = &read.joined]() -> detail::caller_errands::landing {
     auto* bytes = page->get();
     const bool checked = !io::posix::read_exact_at(file.native_handle(), bytes, ps, std::uint64_t{page_no} * ps) &&
                          verify_page(bytes, ps, page_no) && check_node_page(bytes, ps, page_count);
-    return [this, page_no, epoch, page = checked ? page : nullptr] {
+    auto landing = [this, page_no, epoch, page = checked ? page : nullptr] {
       if (!page) return land_read(page_no, epoch, nullptr, 0, {});
       land_checked(page_no, epoch, std::move(*page));
     };
+    if (checked && answer && answer(bytes)) {
+      std::lock_guard lock(answered_.mutex);
+      if (!*joined && !answered_.land_every) {
+        answered_.landings.emplace_back(std::move(landing));
+        answered_.pending.store(true, std::memory_order_release);
+        return {};
+      }
+    }
+    return landing;
   });
 }
 
@@ -243,7 +290,7 @@ void database_file::land_checked(std::uint32_t page_no, std::uint64_t epoch,
 void database_file::finish_read(std::uint32_t page_no, error_code ec) {
   auto it = reading_.find(page_no);
   if (it == reading_.end()) return;
-  auto waiters = std::move(it->second);
+  auto waiters = std::move(it->second.waiters);
   reading_.erase(it);
   for (auto& w : waiters) w(ec);
 }

@@ -116,6 +116,8 @@ error_code instance_storage::open() {
 void instance_storage::close(done_handler done) {
   closing_ = true;
   timer_.cancel();
+  // It waits for every operation, so for their pages to land: none is left for later.
+  for (auto& [name, db] : databases_) db->land_every_read();
   wal_->drain([this, done = std::move(done)]() mutable {
     auto finish = [this, done = std::move(done)] {
       checkpoint([this, done](error_code ec) {
@@ -180,14 +182,19 @@ error_code instance_storage::attach_database(const std::string& name) {
 }
 
 void instance_storage::detach_database(const std::string& name, done_handler done) {
-  if (!find(name)) return done(jet_errc::database_not_found);
+  auto* detaching = find(name);
+  if (!detaching) return done(jet_errc::database_not_found);
   // Flush it completely first: once detached, recovery no longer replays into it. Reads in
-  // flight finish first (they hold the database's pages).
+  // flight finish first (they hold the database's pages), none of them left for later.
+  detaching->land_every_read();
   ++operations_;
   auto after_idle = [this, name, done = std::move(done)]() mutable {
     checkpoint([this, name, done](error_code ec) {
-      if (ec) return done(ec);
       auto* db = find(name);
+      if (ec) {
+        if (db) db->land_every_read(false);  // it stays attached
+        return done(ec);
+      }
       if (!db) return done(jet_errc::database_not_found);
       databases_.erase(name);
       done(write_checkpoint_file());
@@ -246,6 +253,7 @@ bool instance_storage::prepare(applying& a) {
   for (const auto& op : a.t->ops()) {
     auto* db = find(op.database);
     if (!db) continue;  // detached while the record was being written
+    db->land_answered();
     const bool erase = op.kind == transaction::op_kind::erase;
     auto missing = db->tree().first_missing(op.key, erase);
     for (int cached = 0; missing && cached < database_file::cached_reads_per_turn && db->fetch_cached(missing);
@@ -396,6 +404,8 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   instance_storage* self;
   std::string db, key;
   value_handler done;
+  bool answer_off_strand = false;  // done may be called on a waiting caller's thread
+  bool answered = false;           // it was, from the page read there: nothing left but to count it done
   std::optional<std::uint32_t> wait_for;  // get_now's missing page: fetched before the first lookup
   // The page the lookup waits for, and the tree it was missing from: if the tree has not
   // changed when the page lands, the lookup goes on from that page (tree_changes()).
@@ -430,10 +440,38 @@ struct instance_storage::get_op : std::enable_shared_from_this<get_op> {
   // root if the tree changed meanwhile.
   void wait(database_file& d, std::uint32_t page) {
     resume = resume_point{&d, d.tree_changes(), page};
-    d.fetch(page, [op = shared_from_this()](error_code ec) {
-      if (ec) return op->finish(ec, {});
-      op->run();
-    });
+    database_file::page_answer answer;
+    if (answer_off_strand) {
+      // Reads `resume`, set now and left alone until the page lands.
+      answer = [op = shared_from_this()](const unsigned char* p) { return op->answer_from(*op->resume, p); };
+    }
+    d.fetch(
+        page,
+        [op = shared_from_this()](error_code ec) {
+          if (op->answered) return op->self->operation_done();
+          if (ec) return op->finish(ec, {});
+          op->run();
+        },
+        std::move(answer));
+  }
+  // On the waiting caller's thread, off the strand: answers from the leaf it read, if the
+  // tree has not changed since the lookup stopped at it. Then it is still this key's leaf,
+  // and these are its bytes: only a change releases a page (tree_changes()), and a page is
+  // rewritten only once released. Read after the page, the count covers the whole read. The
+  // answer is the tree's as of the lookup's turn, within the call. A long value is read on
+  // the strand as usual.
+  bool answer_from(const resume_point& r, const unsigned char* page) {
+    if (node_type(page) != page_type::leaf || r.file->tree_changes() != r.changes) return false;
+    const auto i = lower_bound(page, key);
+    if (i == entry_count(page) || entry_key(page, i) != key) return answer(jet_errc::record_not_found, {});
+    const auto e = leaf_at(page, i);
+    if (e.is_long) return false;
+    return answer({}, std::string(e.value));
+  }
+  bool answer(error_code ec, std::string value) {
+    answered = true;
+    std::exchange(done, nullptr)(ec, std::move(value));
+    return true;
   }
   // Compared while `d` is alive (run() is called by its read's landing, or finds it by
   // name), so the same address is the same database.
@@ -455,6 +493,7 @@ std::optional<error_code> instance_storage::get_now(std::string_view db, std::st
   if (!d) return jet_errc::database_not_found;
   if (key.empty() || key.size() > max_key_size) return jet_errc::invalid_parameter;
   refresh_budget();
+  d->land_answered();
   btree::value v;
   std::uint32_t missing = 0;
   switch (find_reading_cached(*d, key, v, missing)) {
@@ -471,16 +510,19 @@ std::optional<error_code> instance_storage::get_now(std::string_view db, std::st
 }
 
 void instance_storage::get(std::string_view db, std::string_view key, value_handler done,
-                           std::optional<std::uint32_t> wait_for) {
-  if (!find(db)) return done(jet_errc::database_not_found, {});
+                           std::optional<std::uint32_t> wait_for, bool answer_off_strand) {
+  auto* d = find(db);
+  if (!d) return done(jet_errc::database_not_found, {});
   if (key.empty() || key.size() > max_key_size) return done(jet_errc::invalid_parameter, {});
   refresh_budget();
+  if (!wait_for) d->land_answered();  // else get_now did, in this turn
   ++operations_;
   auto op = std::make_shared<get_op>();
   op->self = this;
   op->db = std::string(db);
   op->key = std::string(key);
   op->done = std::move(done);
+  op->answer_off_strand = answer_off_strand;
   op->wait_for = wait_for;
   op->run();
 }
@@ -547,9 +589,11 @@ struct instance_storage::scan_op : std::enable_shared_from_this<scan_op> {
 
 void instance_storage::scan(std::string_view db, std::string from, std::string to,
                             std::size_t limit, bool keys_only, entries_handler done) {
-  if (!find(db)) return done(jet_errc::database_not_found, {});
+  auto* d = find(db);
+  if (!d) return done(jet_errc::database_not_found, {});
   if (limit == 0) return done({}, {});
   refresh_budget();
+  d->land_answered();
   ++operations_;
   auto op = std::make_shared<scan_op>();
   op->self = this;

@@ -15,8 +15,9 @@
 // until it writes them (a checkpoint starts early once they pass 64 MiB).
 //
 // Reads and commits never block on the disk: a page that is not in the cache is read
-// asynchronously and the operation resumes from the tree's root when it lands. Only open()
-// (recovery, before the instance serves) reads synchronously.
+// asynchronously and the operation resumes when it lands (from that page if the tree has
+// not changed meanwhile, else from the root). Only open() (recovery, before the instance
+// serves) reads synchronously.
 
 #include "jetstrand/log.hpp"
 #include "jetstrand/storage_options.hpp"
@@ -71,8 +72,12 @@ class instance_storage {
   // Most gets end here, so their callers need not make a completion object.
   std::optional<boost::system::error_code> get_now(std::string_view db, std::string_view key, std::string& value,
                                                    std::optional<std::uint32_t>& wait_for);
+  // answer_off_strand: `done` may be called from any thread (the instance's completions
+  // may: they dispatch to their handler's executor). Then a get whose leaf a waiting
+  // caller's thread reads is answered there, off the strand (database_file::fetch), and that
+  // thread need not take a second turn; done is called on the strand otherwise.
   void get(std::string_view db, std::string_view key, value_handler done,
-           std::optional<std::uint32_t> wait_for = std::nullopt);
+           std::optional<std::uint32_t> wait_for = std::nullopt, bool answer_off_strand = false);
   // Entries with from <= key < to (to empty: no bound), at most `limit`; values empty when
   // keys_only.
   void scan(std::string_view db, std::string from, std::string to, std::size_t limit,
