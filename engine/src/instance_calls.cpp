@@ -10,9 +10,15 @@ namespace jetstrand {
 
 template <typename... Results, typename Work>
 void instance::on_strand(impl::handler<Results...> h, Work work) {
+  // The work keeps the instance alive until it runs, except a blocking call's: its caller
+  // waits for it, holding the instance, and the count (shared by every thread that calls
+  // the instance) costs a cache line's trip between cores per call.
+  auto keep = detail::is_blocking_call(h) ? std::shared_ptr<instance>() : shared_from_this();
   detail::async_on_strand<Results...>(
       detail::strand_entry::continuation, strand_, waiting_callers_.get(), std::move(h),
-      [self = shared_from_this(), work = std::move(work)](auto done) mutable { work(*self, std::move(done)); });
+      [self = this, keep = std::move(keep), work = std::move(work)](auto done) mutable {
+        work(*self, std::move(done));
+      });
 }
 
 template <typename... Results, typename Work>

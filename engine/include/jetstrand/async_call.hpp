@@ -51,7 +51,7 @@ handler<Results...> erase(Handler h) {
 template <typename... Results, typename Token, typename Call, typename... Args>
 auto initiate(Token&& token, Call call, Args&&... args) {
   return boost::asio::async_initiate<Token, void(boost::system::error_code, Results...)>(
-      [call](auto h, auto&&... a) {
+      [call = std::move(call)](auto h, auto&&... a) {
         call(std::forward<decltype(a)>(a)..., erase<Results...>(std::move(h)));
       },
       token, std::forward<Args>(args)...);
