@@ -2,7 +2,8 @@
 // (detail/caller_turnstile.hpp): a waiting caller that arrives while another runs its turn
 // on its own thread waits for that turn to end and then runs its own turn on its own thread
 // too; one that cannot get in within its spin queues on the strand as before (a hint, never
-// a lock); and while held, it is held by one thread only (run under ThreadSanitizer in CI).
+// a lock); while held, it is held by one thread only (run under ThreadSanitizer in CI); and
+// a call answered in its own turn is handed its answer after the turn.
 //
 // The strand is built as an instance's is (caller_turn_executor around an io_context's
 // executor), and the io_context runs no thread unless a case says so: a call that queued
@@ -13,6 +14,8 @@
 #include "jetstrand/blocking.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/test/unit_test.hpp>
@@ -150,6 +153,57 @@ BOOST_AUTO_TEST_CASE(a_caller_that_cannot_get_in_queues_on_the_strand) {
   BOOST_TEST(b_seen.on_strand);
   BOOST_TEST((b_seen.thread == io_id));
   BOOST_TEST((b_seen.thread != b_thread));
+}
+
+// A waiting caller answered in its own turn gets the answer after the turn, with the
+// turnstile left: the next caller's turn does not wait while the handler runs. An answer
+// given in a later turn (here one posted for an io_context thread) is handed over there.
+BOOST_AUTO_TEST_CASE(an_answer_given_in_the_callers_own_turn_is_handed_over_after_it) {
+  asio::io_context io;
+  const auto strand = instance_like_strand(io);
+  caller_turnstile turnstile(std::chrono::seconds(60));
+  struct seen_by_handler {
+    bool called = false;
+    bool on_strand = true;
+    bool turnstile_free = false;
+    std::thread::id thread;
+  };
+  const auto handler = [&](seen_by_handler& seen) {
+    return asio::bind_executor(jetstrand::blocking_completion_executor{}, [&](error_code ec, int value) {
+      seen.called = !ec && value == 7;
+      seen.on_strand = strand.running_in_this_thread();
+      seen.turnstile_free = turnstile.try_enter();
+      if (seen.turnstile_free) turnstile.leave();
+      seen.thread = std::this_thread::get_id();
+    });
+  };
+
+  seen_by_handler in_turn;
+  bool work_on_strand = false;
+  jetstrand::detail::async_on_strand<int>(jetstrand::detail::strand_entry::continuation, strand, &turnstile,
+                                          handler(in_turn), [&](auto done) {
+                                            work_on_strand = strand.running_in_this_thread();
+                                            done(error_code{}, 7);
+                                          });
+  BOOST_TEST(work_on_strand);
+  BOOST_TEST(in_turn.called);  // before the call returned
+  BOOST_TEST(!in_turn.on_strand);
+  BOOST_TEST(in_turn.turnstile_free);
+  BOOST_TEST((in_turn.thread == std::this_thread::get_id()));
+
+  seen_by_handler later;
+  jetstrand::detail::async_on_strand<int>(jetstrand::detail::strand_entry::continuation, strand, &turnstile,
+                                          handler(later), [&](auto done) {
+                                            asio::post(strand, [done = std::move(done)]() mutable { done(error_code{}, 7); });
+                                          });
+  BOOST_TEST(!later.called);  // the answer waits for the posted turn
+  io.restart();  // stopped when the first turn's work on it ended (Asio's rule)
+  std::thread io_thread([&] { io.run(); });
+  const auto io_id = io_thread.get_id();
+  io_thread.join();
+  BOOST_TEST(later.called);
+  BOOST_TEST(later.on_strand);  // handed over in that turn, on the io_context's thread
+  BOOST_TEST((later.thread == io_id));
 }
 
 // Held by one thread at a time: threads that count in a plain integer only while they hold
