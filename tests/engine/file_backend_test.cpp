@@ -338,6 +338,35 @@ BOTH_BACKENDS(gathered_pieces_land_whole_in_any_order_and_adjacent_ones_beyond_i
   BOOST_TEST((w.ec == boost::system::errc::bad_file_descriptor));
 }
 
+// A spill's checksums are computed where its pages are written: `before` runs once, on the
+// file layer's thread, before the first write, and what it puts in the buffers is written.
+BOTH_BACKENDS(gathered_pieces_are_prepared_on_the_writing_thread_first) {
+  backend_fixture fx(kind);
+  auto f = fx.open("prepared");
+  std::vector<char> head(4, 0), body = backend_fixture::pattern(4, 8188, 7);
+  int runs = 0;
+  std::thread::id ran_on;
+  auto prepare = [&] {
+    ++runs;
+    ran_on = std::this_thread::get_id();
+    std::fill(head.begin(), head.end(), 'h');
+  };
+  result r;
+  f.async_write_pieces({{4, body.data(), body.size()}, {0, head.data(), head.size()}}, prepare, record(r));
+  BOOST_TEST(runs == 0);  // never inside the call
+  test::run_until(fx.io, [&] { return r.done; });
+  BOOST_TEST(!r.ec);
+  BOOST_TEST(runs == 1);
+  BOOST_TEST((ran_on != std::this_thread::get_id()));
+  std::vector<char> back(8192);
+  result rd;
+  f.async_read_at(0, boost::asio::buffer(back), record(rd));
+  test::run_until(fx.io, [&] { return rd.done; });
+  std::vector<char> expected(8192, 'h');
+  std::copy(body.begin(), body.end(), expected.begin() + 4);
+  BOOST_TEST((back == expected));
+}
+
 BOOST_AUTO_TEST_CASE(environment_variable_forces_the_backend) {
   boost::asio::io_context io;
   ::setenv(io::backend_environment_variable, "thread_pool", 1);

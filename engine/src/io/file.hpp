@@ -24,6 +24,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -53,7 +54,7 @@ class file_impl {
                              io_handler) = 0;
   virtual void sync_data(sync_handler) = 0;
   virtual void start_writeback(std::uint64_t offset, std::uint64_t length, sync_handler) = 0;
-  virtual void write_pieces(std::vector<write_piece> pieces, sync_handler) = 0;
+  virtual void write_pieces(std::vector<write_piece> pieces, std::function<void()> before, sync_handler) = 0;
 };
 }  // namespace detail
 
@@ -118,14 +119,19 @@ class file {
   // (both backends): in offset order, adjacent pieces together in one pwritev. For many
   // small scattered writes (a spill's pages) this is one hand-off to another thread instead
   // of one per piece. The buffers must stay valid, and unchanged, until it completes. On
-  // an error some pieces may be written and others not.
+  // an error some pieces may be written and others not. `before`, if given, runs once on
+  // that thread before the first write (a spill's checksums: work off the caller's thread);
+  // it may fill in the pieces' bytes.
+  template <typename Token>
+  auto async_write_pieces(std::vector<write_piece> pieces, std::function<void()> before, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [](sync_handler h, std::shared_ptr<detail::file_impl> impl, std::vector<write_piece> p,
+           std::function<void()> b) { impl->write_pieces(std::move(p), std::move(b), std::move(h)); },
+        token, impl_, std::move(pieces), std::move(before));
+  }
   template <typename Token>
   auto async_write_pieces(std::vector<write_piece> pieces, Token&& token) {
-    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
-        [](sync_handler h, std::shared_ptr<detail::file_impl> impl, std::vector<write_piece> p) {
-          impl->write_pieces(std::move(p), std::move(h));
-        },
-        token, impl_, std::move(pieces));
+    return async_write_pieces(std::move(pieces), nullptr, std::forward<Token>(token));
   }
 
   // void(error_code): starts writing the range's dirty pages back to the disk, without

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <utility>
 
 namespace jetstrand::io::detail {
 namespace {
@@ -64,8 +65,9 @@ class pool_file final : public file_impl, public std::enable_shared_from_this<po
     start_writeback_on_pool(*pool_, executor_, shared_from_this(), fd_, offset, length, std::move(h));
   }
 
-  void write_pieces(std::vector<write_piece> pieces, sync_handler h) override {
-    write_pieces_on_pool(*pool_, executor_, shared_from_this(), fd_, std::move(pieces), std::move(h));
+  void write_pieces(std::vector<write_piece> pieces, std::function<void()> before, sync_handler h) override {
+    write_pieces_on_pool(*pool_, executor_, shared_from_this(), fd_, std::move(pieces), std::move(before),
+                         std::move(h));
   }
 
  private:
@@ -184,9 +186,16 @@ int write_all_pieces(int fd, std::vector<write_piece>& pieces) {
 
 void write_pieces_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
                           std::shared_ptr<file_impl> keep_alive, int fd, std::vector<write_piece> pieces,
-                          sync_handler h) {
-  auto shared = std::make_shared<std::vector<write_piece>>(std::move(pieces));
-  call_on_pool(pool, ex, std::move(keep_alive), std::move(h), [fd, shared] { return write_all_pieces(fd, *shared); });
+                          std::function<void()> before, sync_handler h) {
+  struct task {
+    std::vector<write_piece> pieces;
+    std::function<void()> before;
+  };
+  auto shared = std::make_shared<task>(task{std::move(pieces), std::move(before)});
+  call_on_pool(pool, ex, std::move(keep_alive), std::move(h), [fd, shared] {
+    if (auto b = std::exchange(shared->before, nullptr)) b();
+    return write_all_pieces(fd, shared->pieces);
+  });
 }
 
 }  // namespace jetstrand::io::detail

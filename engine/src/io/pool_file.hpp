@@ -21,6 +21,6 @@ void start_writeback_on_pool(blocking_pool& pool, const boost::asio::any_io_exec
 // file::async_write_pieces on the pool, likewise.
 void write_pieces_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
                           std::shared_ptr<file_impl> keep_alive, int fd, std::vector<write_piece> pieces,
-                          sync_handler h);
+                          std::function<void()> before, sync_handler h);
 
 }  // namespace jetstrand::io::detail

@@ -40,8 +40,9 @@ class uring_file final : public file_impl, public std::enable_shared_from_this<u
     start_writeback_on_pool(*pool_, executor_, shared_from_this(), fd_, offset, length, std::move(h));
   }
 
-  void write_pieces(std::vector<write_piece> pieces, sync_handler h) override {
-    write_pieces_on_pool(*pool_, executor_, shared_from_this(), fd_, std::move(pieces), std::move(h));
+  void write_pieces(std::vector<write_piece> pieces, std::function<void()> before, sync_handler h) override {
+    write_pieces_on_pool(*pool_, executor_, shared_from_this(), fd_, std::move(pieces), std::move(before),
+                         std::move(h));
   }
 
  private:

@@ -1,9 +1,13 @@
 // database_file: spilling dirty leaves between checkpoints (see spill() in the header).
 #include "storage/database_file.hpp"
 
+#include "storage/byte_io.hpp"
 #include "storage/node_page.hpp"
+#include "storage/page.hpp"
 
 #include <boost/asio/bind_executor.hpp>
+
+#include <array>
 
 namespace jetstrand::storage {
 namespace {
@@ -36,17 +40,29 @@ std::size_t database_file::spill(done_handler done) {
   // All in one task on the file layer's threads: one hand-off for the whole spill rather
   // than a thread woken per page (which cost more than the writes), and pages that follow
   // each other on disk (a growing file's) go out in one pwritev.
+  //
+  // Each page's checksum is computed there too, just before the write, and written from a
+  // buffer of its own: the strand's thread (a blocking caller's) is spared a CRC32C per
+  // page. The cached copy keeps its old first four bytes, which nothing reads: a page's
+  // checksum is checked only on bytes read from the disk, and a dirty copy is sealed anew.
+  const auto ps = page_size();
+  auto checksums = std::make_shared<std::vector<std::array<unsigned char, 4>>>(pages->size());
   std::vector<io::write_piece> pieces;
-  pieces.reserve(pages->size());
+  pieces.reserve(2 * pages->size());
   for (std::size_t i = 0; i < pages->size(); ++i) {
-    pieces.push_back({std::uint64_t{(*pages)[i]} * page_size(), bytes[i], page_size()});
+    const auto at = std::uint64_t{(*pages)[i]} * ps;
+    pieces.push_back({at, (*checksums)[i].data(), 4});
+    pieces.push_back({at + 4, bytes[i] + 4, ps - 4});
   }
+  auto sum = [checksums, bytes = std::move(bytes), ps] {
+    for (std::size_t i = 0; i < bytes.size(); ++i) store_le<std::uint32_t>((*checksums)[i].data(), page_checksum(bytes[i], ps));
+  };
   const auto count = pages->size();
-  file_.async_write_pieces(std::move(pieces), boost::asio::bind_executor(
-                                                  strand_, [this, pages, done = std::move(done)](error_code ec) {
-                                                    spill_landed(*pages, ec);
-                                                    done(ec);
-                                                  }));
+  file_.async_write_pieces(std::move(pieces), std::move(sum),
+                           boost::asio::bind_executor(strand_, [this, pages, checksums, done = std::move(done)](error_code ec) {
+                             spill_landed(*pages, ec);
+                             done(ec);
+                           }));
   return count;
 }
 
@@ -65,7 +81,7 @@ void database_file::spill_children(std::uint32_t branch_no, std::uint64_t lsn,
     }
     if (holds_unwritten_long(data)) continue;
     const auto real = allocate_page();
-    seal_page(data, ps, {real, lsn, page_type::leaf, entry_count(data)});
+    stamp_page(data, {real, lsn, page_type::leaf, entry_count(data)});  // the checksum: see spill()
     auto* clean = cache_.insert(space_, real, cache_.take(space_, child), ps, false);
     cache_.pin(*clean);  // not evicted before its write lands: the disk has older bytes
     set_branch_child(branch, i, real);

@@ -9,12 +9,20 @@ bool valid_page_size(std::size_t size) noexcept {
   return size >= min_page_size && size <= max_page_size && (size & (size - 1)) == 0;
 }
 
-void seal_page(unsigned char* page, std::size_t page_size, const page_info& info) noexcept {
+void stamp_page(unsigned char* page, const page_info& info) noexcept {
   store_le<std::uint32_t>(page + 4, info.page_no);
   store_le<std::uint64_t>(page + 8, info.lsn);
   store_le<std::uint16_t>(page + 16, static_cast<std::uint16_t>(info.type));
   store_le<std::uint16_t>(page + 18, info.count);
-  store_le<std::uint32_t>(page, crc32c(page + 4, page_size - 4));
+}
+
+std::uint32_t page_checksum(const unsigned char* page, std::size_t page_size) noexcept {
+  return crc32c(page + 4, page_size - 4);
+}
+
+void seal_page(unsigned char* page, std::size_t page_size, const page_info& info) noexcept {
+  stamp_page(page, info);
+  store_le<std::uint32_t>(page, page_checksum(page, page_size));
 }
 
 bool verify_page(const unsigned char* page, std::size_t page_size,

@@ -36,6 +36,10 @@ struct page_info {
 // Fills in the header fields (all but the u32 at offset 20, which the caller sets) and the
 // checksum of a page whose payload is written.
 void seal_page(unsigned char* page, std::size_t page_size, const page_info& info) noexcept;
+// seal_page in two steps, for a checksum computed elsewhere (a spill's, on the thread that
+// writes it): the header fields, then the checksum that belongs at offset 0.
+void stamp_page(unsigned char* page, const page_info& info) noexcept;
+std::uint32_t page_checksum(const unsigned char* page, std::size_t page_size) noexcept;
 
 // The checksum matches and the page says it is page `page_no`.
 bool verify_page(const unsigned char* page, std::size_t page_size,
