@@ -194,7 +194,9 @@ BOOST_AUTO_TEST_CASE(an_answer_given_in_the_callers_own_turn_is_handed_over_afte
   seen_by_handler later;
   jetstrand::detail::async_on_strand<int>(jetstrand::detail::strand_entry::continuation, strand, &turnstile,
                                           handler(later), [&](auto done) {
-                                            asio::post(strand, [done = std::move(done)]() mutable { done(error_code{}, 7); });
+                                            asio::post(strand, [done = std::move(done)]() mutable {
+                                              done(error_code{}, 7);
+                                            });
                                           });
   BOOST_TEST(!later.called);  // the answer waits for the posted turn
   io.restart();  // stopped when the first turn's work on it ended (Asio's rule)

@@ -79,7 +79,8 @@ struct answer_after_turn {
   }
   void hand_over() {
     if (!answer) return;
-    std::apply([](Pending& p, boost::system::error_code ec, Results&... r) { std::move(p).complete(ec, std::move(r)...); },
+    std::apply([](Pending& p, boost::system::error_code ec,
+                  Results&... r) { std::move(p).complete(ec, std::move(r)...); },
                *answer);
   }
 };

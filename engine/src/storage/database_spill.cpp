@@ -55,14 +55,16 @@ std::size_t database_file::spill(done_handler done) {
     pieces.push_back({at + 4, bytes[i] + 4, ps - 4});
   }
   auto sum = [checksums, bytes = std::move(bytes), ps] {
-    for (std::size_t i = 0; i < bytes.size(); ++i) store_le<std::uint32_t>((*checksums)[i].data(), page_checksum(bytes[i], ps));
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      store_le<std::uint32_t>((*checksums)[i].data(), page_checksum(bytes[i], ps));
+    }
   };
   const auto count = pages->size();
-  file_.async_write_pieces(std::move(pieces), std::move(sum),
-                           boost::asio::bind_executor(strand_, [this, pages, checksums, done = std::move(done)](error_code ec) {
-                             spill_landed(*pages, ec);
-                             done(ec);
-                           }));
+  auto landed = [this, pages, checksums, done = std::move(done)](error_code ec) {
+    spill_landed(*pages, ec);
+    done(ec);
+  };
+  file_.async_write_pieces(std::move(pieces), std::move(sum), boost::asio::bind_executor(strand_, std::move(landed)));
   return count;
 }
 
