@@ -37,6 +37,7 @@ int foreground(std::span<char*> args) {
   command c("jetstrand-bench foreground [options]",
             "Commit latency with and without a backup running, alternately.",
             "cores_busy_*: this process's CPU time over the wall time of those spells (2 = both cores).\n"
+            "max_us_*: the slowest commit of those spells (a stall shows here before it reaches p99).\n"
             "*_begin, *_copy, *_logs: the backup's commits by phase (until its first 4 MiB were copied,\n"
             "until its last database bytes were, until it ended); *_s: each phase's mean length.\n"
             "*_reader: spells in which one thread only preads and checksums the files the backup copied,\n"
@@ -152,11 +153,14 @@ int foreground(std::span<char*> args) {
            {"p99_us_without", a.p99_us},
            {"p50_us_with", b.p50_us},
            {"p99_us_with", b.p99_us},
+           {"max_us_without", a.max_us},
+           {"max_us_with", b.max_us},
            {"p50_ratio", a.p50_us > 0 ? b.p50_us / a.p50_us : 0.0},
            {"p99_ratio", a.p99_us > 0 ? b.p99_us / a.p99_us : 0.0},
            {"commits_reader", reader.size()},
            {"p50_us_reader", r.p50_us},
            {"p99_us_reader", r.p99_us},
+           {"max_us_reader", r.max_us},
            {"p99_ratio_reader", ratio(r.p99_us, a.p99_us)},
            {"begin_s", phase_s[0] / rounds},
            {"copy_s", phase_s[1] / rounds},
@@ -176,6 +180,7 @@ int foreground(std::span<char*> args) {
            {"commits_paced", paced.size()},
            {"p50_us_paced", pc.p50_us},
            {"p99_us_paced", pc.p99_us},
+           {"max_us_paced", pc.max_us},
            {"p99_ratio_paced", ratio(pc.p99_us, a.p99_us)}});
   return 0;
 }
