@@ -22,6 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 using namespace jetstrand;
 using io::backend_kind;
 using boost::system::error_code;
@@ -418,6 +421,36 @@ BOOST_AUTO_TEST_CASE(a_cached_read_copies_only_what_the_os_page_cache_holds) {
       BOOST_TEST(test::os_cached(f.dir / "cached", 512 << 10, got.size()));  // it read the cache
     }
   }
+}
+
+// A log generation is made with zeros, written in pieces whose write-back starts as each
+// is written: every byte of the range is zero and allocated (not a hole), and the bytes
+// before it are left alone, wherever the range ends within a piece.
+BOOST_AUTO_TEST_CASE(zeros_fill_the_range_in_full_and_allocate_it) {
+  test::temp_dir dir;
+  io::posix::unique_fd fd;
+  BOOST_TEST_REQUIRE(!io::posix::open(dir / "zeros", O_RDWR | O_CREAT | O_TRUNC, fd));
+  constexpr std::uint64_t from = 4096, to = (300u << 10) + 123;  // not a whole number of pieces
+  const std::vector<unsigned char> marks(to + 4096, 0xab);
+  BOOST_TEST_REQUIRE(!io::posix::write_all_at(fd.get(), marks.data(), marks.size(), 0));
+  BOOST_TEST_REQUIRE(!io::posix::write_zeros(fd.get(), from, to));
+  BOOST_TEST_REQUIRE(!io::posix::sync(fd.get()));
+  std::vector<unsigned char> got(marks.size());
+  std::size_t n = 0;
+  BOOST_TEST_REQUIRE(!io::posix::read_at(fd.get(), got.data(), got.size(), 0, n));
+  BOOST_TEST_REQUIRE(n == got.size());
+  BOOST_TEST(std::all_of(got.begin(), got.begin() + from, [](unsigned char c) { return c == 0xab; }));
+  BOOST_TEST(std::all_of(got.begin() + from, got.begin() + to, [](unsigned char c) { return c == 0; }));
+  BOOST_TEST(std::all_of(got.begin() + to, got.end(), [](unsigned char c) { return c == 0xab; }));
+  // Into a new file, as a generation is made: the zeros make it that long, with no hole.
+  io::posix::unique_fd fresh;
+  BOOST_TEST_REQUIRE(!io::posix::open(dir / "fresh", O_RDWR | O_CREAT | O_TRUNC, fresh));
+  BOOST_TEST_REQUIRE(!io::posix::write_zeros(fresh.get(), 0, to));
+  BOOST_TEST_REQUIRE(!io::posix::sync(fresh.get()));
+  struct stat st {};
+  BOOST_TEST_REQUIRE(::fstat(fresh.get(), &st) == 0);
+  BOOST_TEST(static_cast<std::uint64_t>(st.st_size) == to);
+  BOOST_TEST(static_cast<std::uint64_t>(st.st_blocks) * 512 >= to);
 }
 
 BOOST_AUTO_TEST_CASE(backend_names_round_trip) {

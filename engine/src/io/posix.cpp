@@ -135,11 +135,14 @@ error_code preallocate(int fd, std::uint64_t size) {
 }
 
 error_code write_zeros(int fd, std::uint64_t from, std::uint64_t to) {
-  static constexpr std::size_t chunk = 256u << 10;
-  static const std::vector<unsigned char> zeros(chunk, 0);
+  static constexpr std::size_t piece = 64u << 10;
+  static const std::vector<unsigned char> zeros(piece, 0);
   for (std::uint64_t at = from; at < to;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, to - at));
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(piece, to - at));
     if (auto ec = write_all_at(fd, zeros.data(), n, at)) return ec;
+    // Starts the piece's write-back at once, without waiting for it (see the declaration).
+    // Only a hint: the caller's fsync waits for every piece and reports any write error.
+    ::sync_file_range(fd, static_cast<off_t>(at), static_cast<off_t>(n), SYNC_FILE_RANGE_WRITE);
     at += n;
   }
   return {};
