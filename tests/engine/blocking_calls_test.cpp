@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(an_idle_instance_answers_on_the_calling_thread) {
   BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("d", blocking)));
   BOOST_TEST_REQUIRE(!std::get<0>(inst->async_put("d", "k1", "one", blocking)));
   BOOST_TEST_REQUIRE(!std::get<0>(inst->async_put("d", "k2", "two", blocking)));
-  std::this_thread::sleep_for(20ms);  // whatever the commits left on the strand (log writes) ends
+  f.wait_until_log_settled(*inst);  // its next generation, made ahead, reports to the strand
 
   io_threads_held held(f.io, 1);
   auto answers = std::async(std::launch::async, [&] {
@@ -212,7 +212,7 @@ BOOST_AUTO_TEST_CASE(a_get_that_misses_reads_the_page_on_the_calling_thread) {
     BOOST_TEST_REQUIRE(!std::get<0>(inst->async_commit(std::move(t), blocking)));
   }
   BOOST_TEST_REQUIRE(!std::get<0>(inst->async_checkpoint(blocking)));  // every page clean, on disk
-  std::this_thread::sleep_for(50ms);  // whatever the checkpoint left on the strand ends
+  f.wait_until_log_settled(*inst);  // the commits rolled the log: its next generation reports to the strand
   for (const auto& entry : std::filesystem::recursive_directory_iterator(f.dir.path())) {
     if (entry.path().extension() != ".jdb") continue;
     const int fd = ::open(entry.path().c_str(), O_RDONLY);
@@ -289,6 +289,7 @@ BOOST_AUTO_TEST_CASE(a_get_answered_from_the_page_it_read_leaves_the_page_to_the
   test::engine_fixture f(small_cache(), 1);
   constexpr int keys = 2500;
   auto inst = instance_over_its_cache(f, "a", keys);
+  f.wait_until_log_settled(*inst);  // as above: nothing else may come to the strand
   io_threads_held held(f.io, 1);
   auto checks = std::async(std::launch::async, [&] {
     for (int i = 0; i < keys; i += 13) {

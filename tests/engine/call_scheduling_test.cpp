@@ -25,10 +25,9 @@ BOOST_AUTO_TEST_SUITE(call_scheduling)
 BOOST_AUTO_TEST_CASE(a_call_from_an_io_thread_waits_for_the_caller_to_return) {
   test::engine_fixture f({}, 2);
   auto inst = f.create("a");
-  // Let whatever the new instance started on its strand (its log files) finish, so that the
-  // strand is idle when the call below arrives.
-  BOOST_TEST_REQUIRE(!std::get<0>(inst->async_stats(test::wait).get()));
-  std::this_thread::sleep_for(20ms);
+  // Let what the new instance started finish (its next log generation, made ahead, reports
+  // to the strand), so that the strand is idle when the call below arrives.
+  f.wait_until_log_settled(*inst);
 
   auto completed = std::make_shared<std::atomic<bool>>(false);
   std::promise<bool> completed_while_caller_ran;

@@ -5,6 +5,7 @@
 
 #include "jetstrand/error.hpp"
 #include "storage/database_file.hpp"
+#include "storage/write_ahead_log.hpp"
 
 #include "support/both_backends.hpp"
 
@@ -347,6 +348,33 @@ BOTH_BACKENDS(a_checkpoint_writes_a_run_of_several_mib_whole) {
   BOOST_TEST_REQUIRE(!f.terminate(*inst));
   inst = f.create("run");
   check_model(*inst, "d", model);
+}
+
+// The stats say while the log makes its next generation ahead (tests that hold the io
+// threads wait on it): once they no longer do, that generation's file is whole, its header
+// (written last) naming the generation after the current one.
+BOTH_BACKENDS(the_stats_say_while_the_next_log_generation_is_made) {
+  // Generations of 16 MiB: making one (zeros written and synced) takes far longer than the
+  // first record's write and sync, so the put returns while the next one is being made.
+  auto o = with(kind, std::chrono::hours(1));
+  o.storage.log_file_size = 16 << 20;
+  test::engine_fixture f(o, 2);
+  auto inst = f.create("live");
+  BOOST_TEST_REQUIRE(!std::get<0>(inst->async_create_database("d", test::wait).get()));
+  BOOST_TEST_REQUIRE(!put(*inst, "d", "k", "v"));  // the first record opens a generation
+  f.wait_until_log_settled(*inst);
+  auto [ec, stats] = inst->async_stats(test::wait).get();
+  BOOST_TEST_REQUIRE(!ec);
+  BOOST_TEST(!stats.log_making_next_generation);
+  const auto next = storage::log_file_path(f.dir.path() / "data" / "live" / "logs", stats.log_generation + 1);
+  const auto made = std::filesystem::path(next.string() + ".new");
+  BOOST_TEST_REQUIRE(std::filesystem::exists(made));
+  BOOST_TEST(std::filesystem::file_size(made) == std::uintmax_t{16} << 20);
+  std::ifstream in(made, std::ios::binary);
+  unsigned char header[16] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  const std::uint32_t gen = header[12] | header[13] << 8 | header[14] << 16 | std::uint32_t{header[15]} << 24;
+  BOOST_TEST(gen == stats.log_generation + 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,7 +10,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 namespace jetstrand::test {
@@ -42,6 +44,19 @@ class engine_fixture {
   }
   boost::system::error_code init(instance& inst) {
     return std::get<0>(inst.async_init(wait).get());
+  }
+  // Waits (up to a minute) while the instance's log makes its next generation ahead: until
+  // it is made, that work's completion may still come to the instance's strand, so a test
+  // that holds the io threads and counts on an idle strand calls this first.
+  void wait_until_log_settled(instance& inst) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    for (;;) {
+      auto [ec, s] = inst.async_stats(wait).get();
+      if (ec) throw boost::system::system_error(ec, "stats");
+      if (!s.log_making_next_generation) return;
+      if (std::chrono::steady_clock::now() > until) throw std::runtime_error("the log's next generation is still being made after a minute");
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   boost::system::error_code terminate(instance& inst,
                                       terminate_mode mode = terminate_mode::abrupt) {

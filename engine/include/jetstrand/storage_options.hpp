@@ -35,6 +35,10 @@ struct storage_stats {
   std::uint64_t recovered_records = 0;  // replayed at the last open
   std::uint32_t log_generation = 0;     // where new records go
   std::uint32_t checkpoint_generation = 0;  // the oldest generation recovery needs
+  // The log makes its next generation ahead, on the file layer's threads, so that a roll
+  // only renames it: true while that file is being made and synced (and its completion has
+  // yet to come to the instance's strand).
+  bool log_making_next_generation = false;
   // The page cache (the instance's share of engine_options::cache_size).
   std::uint64_t cache_budget = 0;
   std::uint64_t cache_bytes = 0;       // pages held now, each charged its size + bookkeeping

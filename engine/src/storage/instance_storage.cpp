@@ -706,6 +706,7 @@ storage_stats instance_storage::stats() const {
   s.log_bytes = wal_->stats().bytes;
   s.log_generation = wal_->current_generation();
   s.checkpoint_generation = checkpoint_gen_;
+  s.log_making_next_generation = wal_->making_next_generation();
   s.cache_budget = cache_.budget();
   s.cache_bytes = cache_.charged();
   s.cache_peak_bytes = cache_.peak_charged();

@@ -105,6 +105,8 @@ class write_ahead_log {
   void drain(std::function<void()> done);
   // True once the next generation is made ahead and waiting (tests, metrics).
   bool next_generation_ready() const noexcept { return spare_.state == spare_state::ready; }
+  // True while the next generation is made ahead (or removed) on the file layer's threads.
+  bool making_next_generation() const noexcept { return spare_.state == spare_state::making; }
 
   // The generation new records go to (it may not exist yet).
   std::uint32_t current_generation() const noexcept { return gen_; }
