@@ -4,6 +4,7 @@
 #include "support/engine_fixture.hpp"
 
 #include "jetstrand/error.hpp"
+#include "storage/byte_io.hpp"
 #include "storage/database_file.hpp"
 #include "storage/write_ahead_log.hpp"
 
@@ -373,8 +374,7 @@ BOTH_BACKENDS(the_stats_say_while_the_next_log_generation_is_made) {
   std::ifstream in(made, std::ios::binary);
   unsigned char header[16] = {};
   in.read(reinterpret_cast<char*>(header), sizeof header);
-  const std::uint32_t gen = header[12] | header[13] << 8 | header[14] << 16 | std::uint32_t{header[15]} << 24;
-  BOOST_TEST(gen == stats.log_generation + 1);
+  BOOST_TEST(storage::load_le<std::uint32_t>(header + 12) == stats.log_generation + 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
