@@ -5,6 +5,7 @@
 #include "s3/s3_location.hpp"
 #include "set_locations.hpp"
 
+#include "jetstrand/backup/manifest.hpp"
 #include "jetstrand/backup/repository.hpp"
 #include "jetstrand/backup/restore.hpp"
 #include "jetstrand/backup/verify.hpp"
@@ -43,16 +44,21 @@ command restore_cli() {
 }
 
 command verify_cli() {
-  command c("jetstrand verify SET [SET ...]",
+  command c("jetstrand verify (SET [SET ...] | --repo LOCATION) [options]",
             "Checks backup sets (folders, or s3://BUCKET/PREFIX: copied to a scratch folder first): the\n"
             "manifest, every file's size and CRC32C, every database page (checksum, page number, tree),\n"
             "every log record, and that the logs cover the range the databases need. Several sets are\n"
-            "checked as a chain: a full set, then incrementals.",
+            "checked as a chain: a full set, then incrementals. With --repo, the chain that `jetstrand\n"
+            "restore --repo` would restore.",
             "Exit status: 0 clean, 1 a problem was found (which file, what, and its JET code).");
   c.takes_operands(std::numeric_limits<std::size_t>::max());
+  c.options()
+      ("repo", text("LOCATION"),
+       "check the newest complete chain in a repository (a folder or s3://BUCKET/PREFIX): the newest "
+       "complete full set and the complete incrementals after it")
+      ("instance", text("NAME"), "with --repo: whose chain, when the repository holds backups of several instances");
   return c;
 }
-
 
 std::string describe(const boost::system::error_code& ec) {
   if (ec.category() == jet_category()) {
@@ -89,12 +95,17 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-// --repo: the newest complete chain of the repository's instance (or of --instance).
-bool chain_from_repository(set_locations& places, const std::string& location, restore_options& o) {
+// --repo: the newest complete chain of the repository's instance (or of `instance`), as
+// `restore` restores it and `verify` checks it, said on stdout ("restoring …"); empty after
+// saying on stderr why there is none.
+std::vector<std::filesystem::path> chain_from_repository(const char* command, const char* doing,
+                                                         set_locations& places, const std::string& location,
+                                                         std::string instance) {
   const auto sets = places.list(location);
   if (sets.empty()) {
-    std::cerr << "jetstrand restore: " << location << " holds no backup sets" << set_locations::absence_note(location) << "\n";
-    return false;
+    std::cerr << "jetstrand " << command << ": " << location << " holds no backup sets"
+              << set_locations::absence_note(location) << "\n";
+    return {};
   }
   std::vector<std::string> instances;
   for (const auto& s : sets) {
@@ -102,32 +113,48 @@ bool chain_from_repository(set_locations& places, const std::string& location, r
       instances.push_back(s.instance);
     }
   }
-  std::string instance = o.instance;
   if (instance.empty()) {
     if (instances.size() > 1) {
-      std::cerr << "jetstrand restore: " << location << " holds backups of several instances (";
+      std::cerr << "jetstrand " << command << ": " << location << " holds backups of several instances (";
       for (std::size_t i = 0; i < instances.size(); ++i) std::cerr << (i ? ", " : "") << instances[i];
       std::cerr << "): say which with --instance NAME\n";
-      return false;
+      return {};
     }
     if (!instances.empty()) instance = instances.front();
   }
   std::vector<std::string> skipped;
   const auto chain = newest_chain(sets, instance, &skipped);
   if (chain.empty()) {
-    std::cerr << "jetstrand restore: " << location << " holds no complete full backup"
+    std::cerr << "jetstrand " << command << ": " << location << " holds no complete full backup"
               << (instance.empty() ? "" : " of instance '" + instance + "'") << " (see `jetstrand list "
               << location << "`)\n";
-    return false;
+    return {};
   }
   for (const auto& name : skipped) {
     std::cerr << "warning: " << name << " is left out: its logs do not join the sets before it\n";
   }
-  std::cout << "restoring " << chain.front().name;
+  std::cout << doing << " " << chain.front().name;
   if (chain.size() > 1) std::cout << " and " << plural(chain.size() - 1, "incremental", "incrementals");
   std::cout << " from " << location << "\n";
-  for (const auto& s : chain) o.sets.push_back(set_locations::child(location, s.name));
-  return true;
+  std::vector<std::filesystem::path> paths;
+  for (const auto& s : chain) paths.emplace_back(set_locations::child(location, s.name));
+  return paths;
+}
+
+// A folder given as a set that is a repository of sets instead: what to type.
+void hint_if_repository(set_locations& places, const std::string& location) {
+  if (s3::is_s3(location)) return;  // not listed again just for a hint
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(location) / manifest_file_name, ec)) return;
+  try {
+    const auto sets = places.list(location);
+    if (sets.empty()) return;
+    std::cerr << "  " << location << " is a repository of " << plural(sets.size(), "backup set", "backup sets")
+              << ", not a set: check its newest chain with `jetstrand verify --repo " << location
+              << "`, or name sets inside it (see `jetstrand list " << location << "`)\n";
+  } catch (const std::exception&) {
+    // Not a repository either: the error above stands alone.
+  }
 }
 
 }  // namespace
@@ -145,7 +172,10 @@ int restore_command(std::span<char*> argv) {
   if (o.sets.empty() == !repo) throw usage_error("give --from SET (one or more) or --repo LOCATION");
   if (o.data_dir.empty()) throw usage_error("--data DIR is required");
   set_locations places;
-  if (repo && !chain_from_repository(places, *repo, o)) return 1;
+  if (repo) {
+    o.sets = chain_from_repository("restore", "restoring", places, *repo, o.instance);
+    if (o.sets.empty()) return 1;
+  }
 
   if (report_missing_sets("restore", o.sets)) return 1;
   for (auto& set : o.sets) set = places.local(set.string());  // a set in S3: a local copy
@@ -168,14 +198,26 @@ int verify_command(std::span<char*> argv) {
   command cli = verify_cli();
   if (!cli.parse(argv, std::cout)) return 0;
   std::vector<std::filesystem::path> sets(cli.operands().begin(), cli.operands().end());
-  if (sets.empty()) throw usage_error("which backup set? (jetstrand verify SET)");
-  if (report_missing_sets("verify", sets)) return 1;
+  const auto repo = cli.find<std::string>("repo");
+  const auto instance = cli.find<std::string>("instance");
+  if (repo && !sets.empty()) throw usage_error("give sets or --repo LOCATION, not both");
+  if (!repo && sets.empty()) throw usage_error("which backup set? (jetstrand verify SET, or --repo LOCATION)");
+  if (instance && !repo) throw usage_error("--instance goes with --repo (the sets given are checked as they are)");
   set_locations places;
+  if (repo) {
+    sets = chain_from_repository("verify", "verifying", places, *repo, instance.value_or(""));
+    if (sets.empty()) return 1;
+  }
+  if (report_missing_sets("verify", sets)) return 1;
+  const std::vector<std::string> named(sets.begin(), sets.end());
   for (auto& set : sets) set = places.local(set.string());  // a set in S3: a local copy
   verify_report r;
   auto ec = sets.size() == 1 ? verify_backup_set(sets.front(), r) : verify_backup_chain(sets, r);
   if (ec) {
     std::cerr << "jetstrand verify: " << describe(ec) << ": " << (r.problem.empty() ? ec.message() : r.problem) << "\n";
+    if (ec == jet_errc::restore_of_non_backup_database) {
+      for (const auto& set : named) hint_if_repository(places, set);
+    }
     return 1;
   }
   std::cout << "ok: " << plural(sets.size(), "set", "sets") << ", " << plural(r.files, "file", "files") << ", "

@@ -96,6 +96,14 @@ BOOST_AUTO_TEST_CASE(backup_list_restore_and_prune_a_repository) {
   BOOST_TEST(out.find("restoring " + std::string(sets[2].at("name").as_string()) + " and 1 incremental") !=
              std::string::npos, out);
   restored_holds(dir / "r1", 39);
+  // verify --repo checks that same chain; a repository given as a set gets a pointer to it.
+  BOOST_TEST(run_jetstrand({"verify", "--repo", repo.string()}, &out, &err) == 0, err);
+  BOOST_TEST(out.find("verifying " + std::string(sets[2].at("name").as_string()) + " and 1 incremental") !=
+             std::string::npos, out);
+  BOOST_TEST(out.find("ok: 2 sets") != std::string::npos, out);
+  BOOST_TEST(run_jetstrand({"verify", repo.string()}, &out, &err) == 1);
+  BOOST_TEST(err.find("is a repository of 5 backup sets, not a set: check its newest chain with `jetstrand verify "
+                      "--repo " + repo.string() + "`") != std::string::npos, err);
 
   // Keep one chain: the first full and its incremental go; the newer cut-off set stays.
   BOOST_TEST(run_jetstrand({"prune", repo.string(), "--keep", "1", "--dry-run"}, &out, &err) == 0, err);
@@ -110,6 +118,17 @@ BOOST_AUTO_TEST_CASE(backup_list_restore_and_prune_a_repository) {
   BOOST_TEST_REQUIRE(run_jetstrand({"restore", "--repo", repo.string(), "--data", (dir / "r2").string()}, &out, &err) ==
                          0, err);
   restored_holds(dir / "r2", 39);
+
+  // A damaged page in the newest chain's full set: verify --repo finds it, naming the file.
+  const auto db_file = repo / std::string(sets[2].at("name").as_string()) / "databases" / "default.jdb";
+  BOOST_TEST_REQUIRE(fs::exists(db_file), db_file);
+  {
+    std::fstream f(db_file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(3 * 8192 + 100);
+    f.put('\x5a');
+  }
+  BOOST_TEST(run_jetstrand({"verify", "--repo", repo.string()}, &out, &err) == 1);
+  BOOST_TEST(err.find("default.jdb") != std::string::npos, err);
 }
 
 BOOST_AUTO_TEST_CASE(repository_commands_explain_bad_input) {
@@ -137,6 +156,12 @@ BOOST_AUTO_TEST_CASE(repository_commands_explain_bad_input) {
   BOOST_TEST(run_jetstrand({"backup", "--out", (dir / "x").string(), "--repo", (dir / "y").string()}, &out, &err) == 2);
   BOOST_TEST(err.find("one of --out DIR or --repo LOCATION") != std::string::npos, err);
   BOOST_TEST(run_jetstrand({"restore", "--data", (dir / "r").string()}, &out, &err) == 2);
+  BOOST_TEST(run_jetstrand({"verify", "--repo", (dir / "empty").string()}, &out, &err) == 1);
+  BOOST_TEST(err.find("holds no backup sets (it does not exist)") != std::string::npos, err);
+  BOOST_TEST(run_jetstrand({"verify", (dir / "x").string(), "--repo", (dir / "y").string()}, &out, &err) == 2);
+  BOOST_TEST(err.find("not both") != std::string::npos, err);
+  BOOST_TEST(run_jetstrand({"verify", "--instance", "default", (dir / "x").string()}, &out, &err) == 2);
+  BOOST_TEST(run_jetstrand({"verify"}, &out, &err) == 2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

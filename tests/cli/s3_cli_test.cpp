@@ -113,6 +113,10 @@ BOOST_AUTO_TEST_CASE(full_and_incremental_to_s3_then_list_verify_restore_and_pru
   const std::string full = repo + "/" + std::string(sets[0].at("name").as_string());
   const std::string incr = repo + "/" + std::string(sets[1].at("name").as_string());
   BOOST_TEST(run_jetstrand({"verify", full, incr}, &out, &err) == 0, err);
+  BOOST_TEST(run_jetstrand({"verify", "--repo", repo}, &out, &err) == 0, err);
+  BOOST_TEST(out.find("verifying " + std::string(sets[0].at("name").as_string()) + " and 1 incremental") !=
+             std::string::npos, out);
+  BOOST_TEST(out.find("ok: 2 sets") != std::string::npos, out);
   BOOST_TEST_REQUIRE(run_jetstrand({"restore", "--repo", repo, "--data", (dir / "r1").string()}, &out, &err) == 0, err);
   restored_holds(dir / "r1", 19);
   BOOST_TEST_REQUIRE(run_jetstrand({"restore", "--from", full, "--data", (dir / "r2").string()}, &out, &err) == 0, err);
