@@ -141,8 +141,9 @@ std::vector<std::filesystem::path> chain_from_repository(const char* command, co
   return paths;
 }
 
-// A folder given as a set that is a repository of sets instead: what to type.
-void hint_if_repository(set_locations& places, const std::string& location) {
+// A folder given as a set that is a repository of sets instead: what to type (`instead`,
+// the command line for its newest chain).
+void hint_if_repository(set_locations& places, const std::string& location, const std::string& instead) {
   if (s3::is_s3(location)) return;  // not listed again just for a hint
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(location) / manifest_file_name, ec)) return;
@@ -150,8 +151,8 @@ void hint_if_repository(set_locations& places, const std::string& location) {
     const auto sets = places.list(location);
     if (sets.empty()) return;
     std::cerr << "  " << location << " is a repository of " << plural(sets.size(), "backup set", "backup sets")
-              << ", not a set: check its newest chain with `jetstrand verify --repo " << location
-              << "`, or name sets inside it (see `jetstrand list " << location << "`)\n";
+              << ", not a set: for its newest chain, `" << instead << "`; or name sets inside it (see `jetstrand list "
+              << location << "`)\n";
   } catch (const std::exception&) {
     // Not a repository either: the error above stands alone.
   }
@@ -178,12 +179,18 @@ int restore_command(std::span<char*> argv) {
   }
 
   if (report_missing_sets("restore", o.sets)) return 1;
+  const std::vector<std::string> named(o.sets.begin(), o.sets.end());
   for (auto& set : o.sets) set = places.local(set.string());  // a set in S3: a local copy
   restore_report r;
   if (auto ec = restore_backup(o, r)) {
     std::cerr << "jetstrand restore: refused (" << describe(ec) << "): "
               << (r.problem.empty() ? ec.message() : r.problem) << "\n"
               << "  nothing was written to " << o.data_dir.string() << "\n";
+    if (ec == jet_errc::restore_of_non_backup_database && !repo) {
+      for (const auto& set : named) {
+        hint_if_repository(places, set, "jetstrand restore --repo " + set + " --data " + o.data_dir.string());
+      }
+    }
     return 1;
   }
   std::cout << "restored instance '" << r.instance << "' into " << r.directory.string() << ": "
@@ -216,7 +223,7 @@ int verify_command(std::span<char*> argv) {
   if (ec) {
     std::cerr << "jetstrand verify: " << describe(ec) << ": " << (r.problem.empty() ? ec.message() : r.problem) << "\n";
     if (ec == jet_errc::restore_of_non_backup_database) {
-      for (const auto& set : named) hint_if_repository(places, set);
+      for (const auto& set : named) hint_if_repository(places, set, "jetstrand verify --repo " + set);
     }
     return 1;
   }

@@ -96,14 +96,18 @@ BOOST_AUTO_TEST_CASE(backup_list_restore_and_prune_a_repository) {
   BOOST_TEST(out.find("restoring " + std::string(sets[2].at("name").as_string()) + " and 1 incremental") !=
              std::string::npos, out);
   restored_holds(dir / "r1", 39);
-  // verify --repo checks that same chain; a repository given as a set gets a pointer to it.
+  // verify --repo checks that same chain; a repository given as a set gets the command to type.
   BOOST_TEST(run_jetstrand({"verify", "--repo", repo.string()}, &out, &err) == 0, err);
   BOOST_TEST(out.find("verifying " + std::string(sets[2].at("name").as_string()) + " and 1 incremental") !=
              std::string::npos, out);
   BOOST_TEST(out.find("ok: 2 sets") != std::string::npos, out);
   BOOST_TEST(run_jetstrand({"verify", repo.string()}, &out, &err) == 1);
-  BOOST_TEST(err.find("is a repository of 5 backup sets, not a set: check its newest chain with `jetstrand verify "
-                      "--repo " + repo.string() + "`") != std::string::npos, err);
+  BOOST_TEST(err.find("is a repository of 5 backup sets, not a set: for its newest chain, `jetstrand verify --repo " +
+                      repo.string() + "`") != std::string::npos, err);
+  BOOST_TEST(run_jetstrand({"restore", "--from", repo.string(), "--data", (dir / "r0").string()}, &out, &err) == 1);
+  BOOST_TEST(err.find("for its newest chain, `jetstrand restore --repo " + repo.string() + " --data " +
+                      (dir / "r0").string() + "`") != std::string::npos, err);
+  BOOST_TEST(!fs::exists(dir / "r0" / "default"));
 
   // Keep one chain: the first full and its incremental go; the newer cut-off set stays.
   BOOST_TEST(run_jetstrand({"prune", repo.string(), "--keep", "1", "--dry-run"}, &out, &err) == 0, err);
@@ -119,7 +123,7 @@ BOOST_AUTO_TEST_CASE(backup_list_restore_and_prune_a_repository) {
                          0, err);
   restored_holds(dir / "r2", 39);
 
-  // A damaged page in the newest chain's full set: verify --repo finds it, naming the file.
+  // A damaged byte in the newest chain's full set: verify --repo finds it, naming the file.
   const auto db_file = repo / std::string(sets[2].at("name").as_string()) / "databases" / "default.jdb";
   BOOST_TEST_REQUIRE(fs::exists(db_file), db_file);
   {
