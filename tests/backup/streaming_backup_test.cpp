@@ -448,6 +448,11 @@ BOOST_AUTO_TEST_CASE(open_files_are_limited) {
 
 // begin → end(abort) → begin sent at once, the first begin still checkpointing: every call
 // completes exactly once with its own result, and only the open backup pins anything.
+// The calls are made in one turn of the instance's strand, so they run there in that order,
+// each in a turn of its own, before any completion of the first begin's checkpoint (those
+// queue behind them); a lazy commit made first leaves the log to sync, so that checkpoint
+// cannot complete within the begin's own turn. (Made from the test's thread, the calls could
+// be overtaken: a descheduled thread let the first begin complete before the end came.)
 BOOST_AUTO_TEST_CASE(begin_end_begin_at_once_each_completes_once_with_its_own_result) {
   backup_fixture f;
   // A completed full backup first, so the third call may also be an incremental.
@@ -473,11 +478,20 @@ BOOST_AUTO_TEST_CASE(begin_end_begin_at_once_each_completes_once_with_its_own_re
           if (o.calls++ == 0) o.result.set_value({ec, std::move(s)});
         };
       };
-      async_begin_backup_with_status(f.inst, 0, record(first));
-      async_end_backup(f.inst, end_abort, [&](error_code ec, end_result r) {
-        if (end_calls++ == 0) ended.set_value({ec, r});
+      std::promise<error_code> lazy_put;
+      test::on_strand(f.inst, [&] {
+        transaction t;
+        t.put("d", "lazy", "l");
+        t.set_lazy_flush(true);
+        f.inst->async_commit(std::move(t), [&](error_code ec) { lazy_put.set_value(ec); });
+        async_begin_backup_with_status(f.inst, 0, record(first));
+        async_end_backup(f.inst, end_abort, [&](error_code ec, end_result r) {
+          if (end_calls++ == 0) ended.set_value({ec, r});
+        });
+        async_begin_backup_with_status(f.inst, third, record(second));
+        return 0;
       });
-      async_begin_backup_with_status(f.inst, third, record(second));
+      BOOST_TEST(!lazy_put.get_future().get());
       auto first_result = first.result.get_future();
       BOOST_TEST_REQUIRE((first_result.wait_for(std::chrono::seconds(10)) == std::future_status::ready),
                          "the first begin never completed");
