@@ -341,6 +341,40 @@ BOTH_BACKENDS(gathered_pieces_land_whole_in_any_order_and_adjacent_ones_beyond_i
   BOOST_TEST((w.ec == boost::system::errc::bad_file_descriptor));
 }
 
+// A log's durable flush: the bytes written whole, then synced, one completion on the
+// handler's executor, never inside the call; the system's error through a read-only file.
+BOTH_BACKENDS(a_write_and_its_sync_complete_once_on_the_handlers_executor) {
+  backend_fixture fx(kind);
+  auto f = fx.make_file("logged", 100);
+  const auto body = backend_fixture::pattern(100, 70000, 0);  // continues make_file's pattern
+  auto strand = boost::asio::make_strand(fx.io);
+  result r;
+  bool on_strand = false;
+  f.async_write_and_sync_data(100, boost::asio::buffer(body), boost::asio::bind_executor(strand, [&](error_code ec) {
+                                on_strand = strand.running_in_this_thread();
+                                record(r)(ec);
+                              }));
+  BOOST_TEST(!r.done);
+  test::run_until(fx.io, [&] { return r.done; });
+  BOOST_TEST(!r.ec);
+  BOOST_TEST(r.calls == 1);
+  BOOST_TEST(on_strand);
+  error_code ec;
+  BOOST_TEST_REQUIRE(f.size(ec) == 70100u);
+  std::vector<char> back(70100);
+  result rd;
+  f.async_read_at(0, boost::asio::buffer(back), record(rd));
+  test::run_until(fx.io, [&] { return rd.done; });
+  BOOST_TEST((back == backend_fixture::pattern(0, 70100, 0)));
+
+  auto ro = fx.open("logged", io::open_mode::read_only);
+  result w;
+  ro.async_write_and_sync_data(0, boost::asio::buffer(body.data(), 1), [&](error_code e) { record(w)(e); });
+  test::run_until(fx.io, [&] { return w.done; });
+  BOOST_TEST((w.ec == boost::system::errc::bad_file_descriptor));
+  BOOST_TEST(w.calls == 1);
+}
+
 // A spill's checksums are computed where its pages are written: `before` runs once, on the
 // file layer's thread, before the first write, and what it puts in the buffers is written.
 BOTH_BACKENDS(gathered_pieces_are_prepared_on_the_writing_thread_first) {

@@ -55,6 +55,7 @@ class file_impl {
   virtual void sync_data(sync_handler) = 0;
   virtual void start_writeback(std::uint64_t offset, std::uint64_t length, sync_handler) = 0;
   virtual void write_pieces(std::vector<write_piece> pieces, std::function<void()> before, sync_handler) = 0;
+  virtual void write_and_sync_data(std::uint64_t offset, boost::asio::const_buffer b, sync_handler) = 0;
 };
 }  // namespace detail
 
@@ -132,6 +133,19 @@ class file {
   template <typename Token>
   auto async_write_pieces(std::vector<write_piece> pieces, Token&& token) {
     return async_write_pieces(std::move(pieces), nullptr, std::forward<Token>(token));
+  }
+
+  // void(error_code): writes `b` whole at `offset`, then fdatasync, as one task on the
+  // service's thread pool (both backends). For a log's durable flush: one hand-off to
+  // another thread and one back, where a write and then a sync took two of each, and
+  // the write never waits in the io_uring's submissions behind other files' reads. The
+  // buffer must stay valid until it completes; on an error part of it may be written.
+  template <typename Token>
+  auto async_write_and_sync_data(std::uint64_t offset, boost::asio::const_buffer b, Token&& token) {
+    return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+        [](sync_handler h, std::shared_ptr<detail::file_impl> impl, std::uint64_t off,
+           boost::asio::const_buffer buf) { impl->write_and_sync_data(off, buf, std::move(h)); },
+        token, impl_, offset, b);
   }
 
   // void(error_code): starts writing the range's dirty pages back to the disk, without

@@ -70,6 +70,10 @@ class pool_file final : public file_impl, public std::enable_shared_from_this<po
                          std::move(h));
   }
 
+  void write_and_sync_data(std::uint64_t offset, boost::asio::const_buffer b, sync_handler h) override {
+    write_and_sync_on_pool(*pool_, executor_, shared_from_this(), fd_, offset, b, std::move(h));
+  }
+
  private:
   template <typename Syscall>
   void run(io_handler h, Syscall call) {
@@ -195,6 +199,16 @@ void write_pieces_on_pool(blocking_pool& pool, const boost::asio::any_io_executo
   call_on_pool(pool, ex, std::move(keep_alive), std::move(h), [fd, shared] {
     if (auto b = std::exchange(shared->before, nullptr)) b();
     return write_all_pieces(fd, shared->pieces);
+  });
+}
+
+void write_and_sync_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                            std::shared_ptr<file_impl> keep_alive, int fd, std::uint64_t offset,
+                            boost::asio::const_buffer b, sync_handler h) {
+  call_on_pool(pool, ex, std::move(keep_alive), std::move(h), [fd, offset, b] {
+    std::vector<write_piece> piece{{offset, b.data(), b.size()}};
+    if (write_all_pieces(fd, piece) < 0) return -1;
+    return ::fdatasync(fd);
   });
 }
 

@@ -22,5 +22,9 @@ void start_writeback_on_pool(blocking_pool& pool, const boost::asio::any_io_exec
 void write_pieces_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
                           std::shared_ptr<file_impl> keep_alive, int fd, std::vector<write_piece> pieces,
                           std::function<void()> before, sync_handler h);
+// file::async_write_and_sync_data on the pool, likewise.
+void write_and_sync_on_pool(blocking_pool& pool, const boost::asio::any_io_executor& ex,
+                            std::shared_ptr<file_impl> keep_alive, int fd, std::uint64_t offset,
+                            boost::asio::const_buffer b, sync_handler h);
 
 }  // namespace jetstrand::io::detail

@@ -45,6 +45,10 @@ class uring_file final : public file_impl, public std::enable_shared_from_this<u
                          std::move(h));
   }
 
+  void write_and_sync_data(std::uint64_t offset, boost::asio::const_buffer b, sync_handler h) override {
+    write_and_sync_on_pool(*pool_, executor_, shared_from_this(), fd_, offset, b, std::move(h));
+  }
+
  private:
   template <typename Start>
   void run(io_handler h, bool eof_is_success, Start start) {
